@@ -1,0 +1,65 @@
+# cvpn — the two commands a newcomer needs on a fresh Debian/Ubuntu machine (as root):
+#   make demo   installs what is missing, builds, and runs cvpn against the built-in lab endpoint
+#   make test   installs what the tests need and runs them all
+# Everything else here is a building block of those two.
+
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN := $(CURDIR)/bin
+TOOLS := $(BIN)/tools
+STATICCHECK_VERSION := v0.8.2
+FUZZTIME ?= 10m
+
+.PHONY: all build demo test lint unit fuzz bench package clean deps-build deps-lab deps-test
+
+all: build
+
+deps-build:
+	@scripts/install-deps.sh build
+deps-lab:
+	@scripts/install-deps.sh build lab
+deps-test:
+	@scripts/install-deps.sh build test
+
+# GUI-free binaries build without cgo, so they cross-compile and build fast.
+build: deps-build
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cvpn ./cmd/cvpn
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/cvpn-lab ./e2e/cmd/cvpn-lab
+
+demo: deps-lab build
+	$(BIN)/cvpn-lab run -- scripts/demo.sh
+
+$(TOOLS)/staticcheck:
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: deps-build $(TOOLS)/staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	CGO_ENABLED=0 $(GO) vet ./...
+	CGO_ENABLED=0 $(TOOLS)/staticcheck ./...
+
+unit: deps-build
+	CGO_ENABLED=0 $(GO) test -count=1 ./...
+
+# test runs every test. Tests that need root, namespaces or openvpn skip on a
+# laptop but fail under CI=true, so CI can never pass by skipping them.
+test: deps-test lint
+	$(GO) test -count=1 -timeout 20m ./...
+
+fuzz: deps-build
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./profile
+
+bench:
+	@echo "make bench: not yet — the throughput/CPU benchmark against the stock openvpn client arrives with the protocol engine (issue: step 2)." >&2
+	@exit 1
+
+package:
+	@echo "make package: not yet — the .deb/.msi/.pkg installers arrive with the packaging issue." >&2
+	@exit 1
+
+clean:
+	rm -rf $(BIN) dist

@@ -1,0 +1,16 @@
+module github.com/cvpn/cvpn
+
+go 1.24.0
+
+require (
+	github.com/vishvananda/netlink v1.3.1
+	golang.org/x/sys v0.41.0
+	golang.zx2c4.com/wireguard v0.0.0-20260522210424-ecfc5a8d5446
+)
+
+require (
+	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/crypto v0.48.0 // indirect
+	golang.org/x/net v0.49.0 // indirect
+	golang.zx2c4.com/wintun v0.0.0-20230126152724-0fa3db229ce2 // indirect
+)

@@ -1,0 +1,37 @@
+//go:build !linux
+
+package transport
+
+import (
+	"fmt"
+	"net"
+)
+
+// udpConn moves one datagram per system call on platforms without
+// recvmmsg/sendmmsg.
+type udpConn struct{ udpBase }
+
+func newUDP(c *net.UDPConn) (Conn, error) {
+	tuneUDP(c)
+	return &udpConn{udpBase{c: c}}, nil
+}
+
+func (u *udpConn) BatchSize() int { return 1 }
+
+func (u *udpConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
+	n, err := u.c.Read(bufs[0])
+	if err != nil {
+		return 0, fmt.Errorf("read udp %s: %w", u.RemoteAddr(), err)
+	}
+	sizes[0] = n
+	return 1, nil
+}
+
+func (u *udpConn) WriteBatch(bufs [][]byte) error {
+	for _, b := range bufs {
+		if _, err := u.c.Write(b); err != nil {
+			return fmt.Errorf("write udp %s: %w", u.RemoteAddr(), err)
+		}
+	}
+	return nil
+}

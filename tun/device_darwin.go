@@ -1,0 +1,7 @@
+package tun
+
+const defaultName = "utun"
+
+const noDriverAdvice = "macOS utun devices are unavailable"
+
+func isNoDriver(error) bool { return false }

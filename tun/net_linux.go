@@ -1,0 +1,162 @@
+package tun
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+
+	"github.com/vishvananda/netlink"
+)
+
+// Apply configures the device and routes described by cfg through netlink.
+// It either applies all of cfg or, on failure, undoes what it did and
+// returns the error: the network is never left half configured.
+func Apply(cfg Config, logf Logf) (*Applied, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	link, err := netlink.LinkByName(cfg.Interface)
+	if err != nil {
+		return nil, fmt.Errorf("apply network config: find interface %s: %w", cfg.Interface, err)
+	}
+	done := &Applied{Interface: cfg.Interface}
+	if err := apply(link, cfg, done, logf); err != nil {
+		if rerr := Revert(done, logf); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return nil, err
+	}
+	return done, nil
+}
+
+func apply(link netlink.Link, cfg Config, done *Applied, logf Logf) error {
+	name := cfg.Interface
+	if cfg.MTU != 0 {
+		if err := netlink.LinkSetMTU(link, cfg.MTU); err != nil {
+			return fmt.Errorf("set mtu %d on %s: %w", cfg.MTU, name, err)
+		}
+	}
+	for _, a := range cfg.Addresses {
+		addr := &netlink.Addr{IPNet: prefixNet(a)}
+		if a.Addr().Is4() && cfg.PeerV4.IsValid() {
+			addr.IPNet = prefixNet(netip.PrefixFrom(a.Addr(), 32))
+			addr.Peer = prefixNet(netip.PrefixFrom(cfg.PeerV4, 32))
+		}
+		if a.Addr().Is6() {
+			addr.Flags = nodadFlag // the tunnel has no neighbours to collide with
+		}
+		if err := netlink.AddrAdd(link, addr); err != nil {
+			return fmt.Errorf("add address %v to %s: %w", a, name, err)
+		}
+		done.Addresses = append(done.Addresses, a)
+		logf.printf("address %v on %s", a, name)
+	}
+	if err := netlink.LinkSetUp(link); err != nil {
+		return fmt.Errorf("bring %s up: %w", name, err)
+	}
+	// Bypass routes first: once the tunnel's routes exist, looking up the
+	// server's current path would find the tunnel itself.
+	for _, dst := range cfg.Bypass {
+		if err := addBypass(link, dst, done, logf); err != nil {
+			return err
+		}
+	}
+	for _, r := range cfg.Routes {
+		nr := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: prefixNet(r.Dst.Masked()), Priority: r.Metric}
+		if r.Gateway.IsValid() {
+			nr.Gw = r.Gateway.AsSlice()
+		}
+		if err := netlink.RouteAdd(nr); err != nil {
+			if errors.Is(err, syscall.EEXIST) {
+				logf.printf("route %v already exists; leaving the existing one in place", r)
+				continue
+			}
+			return fmt.Errorf("add route %v via %s: %w", r, name, err)
+		}
+		done.Routes = append(done.Routes, AppliedRoute{Route: r, Device: name})
+		logf.printf("route %v dev %s", r, name)
+	}
+	return nil
+}
+
+// addBypass pins dst to the path it has now, as a host route.
+func addBypass(tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) error {
+	rs, err := netlink.RouteGet(dst.AsSlice())
+	if err != nil || len(rs) == 0 {
+		return fmt.Errorf("look up current route to %v: %w", dst, err)
+	}
+	cur := rs[0]
+	if cur.LinkIndex == tunLink.Attrs().Index {
+		return nil // already through the tunnel: nothing to preserve
+	}
+	l, err := netlink.LinkByIndex(cur.LinkIndex)
+	if err != nil {
+		return fmt.Errorf("look up interface of route to %v: %w", dst, err)
+	}
+	if l.Type() == "device" && l.Attrs().Flags&net.FlagLoopback != 0 {
+		return nil // a local address: the kernel never routes it elsewhere
+	}
+	host := netip.PrefixFrom(dst, dst.BitLen())
+	r := &netlink.Route{LinkIndex: cur.LinkIndex, Dst: prefixNet(host), Gw: cur.Gw}
+	if err := netlink.RouteAdd(r); err != nil {
+		if errors.Is(err, syscall.EEXIST) {
+			return nil
+		}
+		return fmt.Errorf("keep route to server %v outside the tunnel: %w", dst, err)
+	}
+	ar := AppliedRoute{Route: Route{Dst: host}, Device: l.Attrs().Name}
+	if gw, ok := netip.AddrFromSlice(cur.Gw); ok {
+		ar.Gateway = gw.Unmap()
+	}
+	done.Routes = append(done.Routes, ar)
+	logf.printf("route %v dev %s (server stays outside the tunnel)", ar.Route, ar.Device)
+	return nil
+}
+
+// Revert removes what Apply recorded, newest first. Things already gone —
+// for example everything on a TUN device that closed — are not errors.
+func Revert(a *Applied, logf Logf) error {
+	var errs []error
+	for i := len(a.Routes) - 1; i >= 0; i-- {
+		r := a.Routes[i]
+		link, err := netlink.LinkByName(r.Device)
+		if err != nil {
+			continue // the interface is gone and its routes with it
+		}
+		nr := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: prefixNet(r.Dst.Masked()), Priority: r.Metric}
+		if r.Gateway.IsValid() {
+			nr.Gw = r.Gateway.AsSlice()
+		}
+		if err := netlink.RouteDel(nr); err != nil && !gone(err) {
+			errs = append(errs, fmt.Errorf("remove route %v dev %s: %w", r.Route, r.Device, err))
+			continue
+		}
+		logf.printf("removed route %v dev %s", r.Route, r.Device)
+	}
+	if link, err := netlink.LinkByName(a.Interface); err == nil {
+		for i := len(a.Addresses) - 1; i >= 0; i-- {
+			addr := &netlink.Addr{IPNet: prefixNet(a.Addresses[i])}
+			if err := netlink.AddrDel(link, addr); err != nil && !gone(err) {
+				// A p2p address was added as a /32 with a peer.
+				addr.IPNet = prefixNet(netip.PrefixFrom(a.Addresses[i].Addr(), a.Addresses[i].Addr().BitLen()))
+				if err2 := netlink.AddrDel(link, addr); err2 != nil && !gone(err2) {
+					errs = append(errs, fmt.Errorf("remove address %v from %s: %w", a.Addresses[i], a.Interface, err))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func gone(err error) bool {
+	return errors.Is(err, syscall.ESRCH) || errors.Is(err, syscall.ENODEV) ||
+		errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.ENOENT)
+}
+
+func prefixNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}
+
+const nodadFlag = 0x02 // IFA_F_NODAD

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cvpn/cvpn/profile"
+)
+
+// Exit statuses, shown in the usage text.
+const (
+	exitOK    = 0 // done
+	exitError = 1 // something failed at run time (a file could not be read, a profile is missing)
+	exitUsage = 2 // the command line or the profile given is wrong
+)
+
+// app is one run of the command line, with its outputs and dependencies
+// injected so tests run it in-process.
+type app struct {
+	stdout, stderr io.Writer
+	store          func() (*profile.Store, error)
+}
+
+func storeFromEnv() (*profile.Store, error) { return profile.DefaultStore() }
+
+// command is one entry of the command table. A command either runs or
+// groups subcommands.
+type command struct {
+	name    string
+	args    string // the synopsis after the name
+	summary string
+	run     func(a *app, args []string) int
+	sub     []*command
+}
+
+// commands is the table; filled in init because "help" reads it.
+var commands []*command
+
+func init() {
+	commands = []*command{
+		profileCommand(),
+		{name: "version", summary: "print the version", run: (*app).version},
+		{name: "help", args: "[COMMAND]", summary: "show help for cvpn or a command", run: (*app).help},
+	}
+}
+
+const usageFooter = `
+Exit status: 0 success, 1 runtime error (a file cannot be read, a profile is
+not found or may not be changed), 2 usage error or invalid profile.
+
+Environment: CVPN_CONFIG_DIR replaces the user configuration directory
+(profiles are kept in its "profiles" subdirectory); CVPN_MANAGED_DIR is the
+directory of administrator-managed profiles.
+`
+
+func (a *app) run(args []string) int {
+	if len(args) == 0 {
+		a.usage(a.stderr, nil, commands)
+		return exitUsage
+	}
+	return a.dispatch(nil, commands, args)
+}
+
+// dispatch finds args[0] in list (the subcommands of path) and runs it.
+func (a *app) dispatch(path []string, list []*command, args []string) int {
+	name := args[0]
+	if name == "-h" || name == "-help" || name == "--help" {
+		a.usage(a.stdout, path, list)
+		return exitOK
+	}
+	for _, c := range list {
+		if c.name != name {
+			continue
+		}
+		if c.sub == nil {
+			return c.run(a, args[1:])
+		}
+		if len(args) == 1 {
+			a.usage(a.stderr, append(path, c.name), c.sub)
+			return exitUsage
+		}
+		return a.dispatch(append(path, c.name), c.sub, args[1:])
+	}
+	fmt.Fprintf(a.stderr, "cvpn: unknown command %q\n", strings.Join(append(path, name), " "))
+	a.usage(a.stderr, path, list)
+	return exitUsage
+}
+
+func (a *app) usage(w io.Writer, path []string, list []*command) {
+	prefix := strings.Join(append([]string{"cvpn"}, path...), " ")
+	fmt.Fprintf(w, "Usage: %s COMMAND [ARGS]\n\nCommands:\n", prefix)
+	for _, c := range list {
+		synopsis := c.name
+		if c.sub != nil {
+			synopsis += " COMMAND"
+		} else if c.args != "" {
+			synopsis += " " + c.args
+		}
+		fmt.Fprintf(w, "  %-40s %s\n", synopsis, c.summary)
+	}
+	fmt.Fprint(w, usageFooter)
+}
+
+func (a *app) help(args []string) int {
+	path, list := []string(nil), commands
+	for _, name := range args {
+		var found *command
+		for _, c := range list {
+			if c.name == name {
+				found = c
+			}
+		}
+		if found == nil {
+			fmt.Fprintf(a.stderr, "cvpn help: unknown command %q\n", strings.Join(append(path, name), " "))
+			return exitUsage
+		}
+		path = append(path, name)
+		if found.sub == nil {
+			fmt.Fprintf(a.stdout, "Usage: cvpn %s %s\n\n%s\n", strings.Join(path, " "), found.args, found.summary)
+			fmt.Fprint(a.stdout, usageFooter)
+			return exitOK
+		}
+		list = found.sub
+	}
+	a.usage(a.stdout, path, list)
+	return exitOK
+}
+
+// parseFlags parses flags that may come before or after the positional
+// arguments ("import FILE --name X"), which the flag package alone does not
+// allow. It returns the positional arguments, or an exit status when done.
+func (a *app) parseFlags(fs *flag.FlagSet, args []string, synopsis string) ([]string, int, bool) {
+	fs.SetOutput(a.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: cvpn %s\n", synopsis)
+		fs.PrintDefaults()
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, exitOK, false
+			}
+			return nil, exitUsage, false
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, 0, true
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// wantArgs checks the number of positional arguments.
+func (a *app) wantArgs(pos []string, n int, synopsis string) bool {
+	if len(pos) != n {
+		fmt.Fprintf(a.stderr, "Usage: cvpn %s\n", synopsis)
+		return false
+	}
+	return true
+}
+
+// fail prints an error and picks the exit status: the profile's own
+// problems, one per line, are a usage error; the rest are runtime errors.
+func (a *app) fail(cmd string, err error) int {
+	var list profile.ErrorList
+	if errors.As(err, &list) {
+		for _, e := range list {
+			fmt.Fprintln(a.stderr, e)
+		}
+		fmt.Fprintf(a.stderr, "cvpn %s: the profile has %s\n", cmd, countProblems(len(list)))
+		return exitUsage
+	}
+	fmt.Fprintf(a.stderr, "cvpn %s: %v\n", cmd, err)
+	if errors.Is(err, profile.ErrInvalid) || errors.Is(err, profile.ErrBadName) {
+		return exitUsage
+	}
+	return exitError
+}
+
+func countProblems(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
+}

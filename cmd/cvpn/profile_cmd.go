@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/cvpn/cvpn/profile"
+)
+
+func profileCommand() *command {
+	return &command{
+		name:    "profile",
+		summary: "check, import, list, show and remove VPN profiles",
+		sub: []*command{
+			{name: "check", args: "FILE", summary: "validate an .ovpn file and summarise it", run: (*app).profileCheck},
+			{name: "import", args: "FILE [--name NAME] [--force]", summary: "validate and store a profile (self-contained)", run: (*app).profileImport},
+			{name: "list", args: "[--json]", summary: "list stored profiles", run: (*app).profileList},
+			{name: "show", args: "NAME [--json]", summary: "summarise a stored profile (never prints keys)", run: (*app).profileShow},
+			{name: "remove", args: "NAME", summary: "delete a stored profile", run: (*app).profileRemove},
+		},
+	}
+}
+
+func (a *app) profileCheck(args []string) int {
+	const synopsis = "profile check FILE"
+	fs := flag.NewFlagSet("profile check", flag.ContinueOnError)
+	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	if !ok {
+		return code
+	}
+	if !a.wantArgs(pos, 1, synopsis) {
+		return exitUsage
+	}
+	p, err := profile.ParseFile(pos[0])
+	if err != nil {
+		return a.fail("profile check", err)
+	}
+	fmt.Fprintf(a.stdout, "%s: OK\n", filepath.Base(pos[0]))
+	writeSummary(a.stdout, p.Summary(), "")
+	return exitOK
+}
+
+func (a *app) profileImport(args []string) int {
+	const synopsis = "profile import FILE [--name NAME] [--force]"
+	fs := flag.NewFlagSet("profile import", flag.ContinueOnError)
+	name := fs.String("name", "", "store the profile under `NAME` (default: the file name)")
+	force := fs.Bool("force", false, "replace a stored user profile of the same name")
+	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	if !ok {
+		return code
+	}
+	if !a.wantArgs(pos, 1, synopsis) {
+		return exitUsage
+	}
+	s, err := a.store()
+	if err != nil {
+		return a.fail("profile import", err)
+	}
+	var opts []profile.ImportOption
+	if *force {
+		opts = append(opts, profile.Overwrite())
+	}
+	e, err := s.Import(pos[0], *name, opts...)
+	if err != nil {
+		return a.fail("profile import", err)
+	}
+	fmt.Fprintf(a.stdout, "imported %q (%s, %s) to %s\n", e.Name, e.Auth, plural(len(e.Remotes), "remote"), e.Path)
+	for _, w := range e.Warnings {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	}
+	return exitOK
+}
+
+func (a *app) profileList(args []string) int {
+	const synopsis = "profile list [--json]"
+	fs := flag.NewFlagSet("profile list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	if !ok {
+		return code
+	}
+	if !a.wantArgs(pos, 0, synopsis) {
+		return exitUsage
+	}
+	s, err := a.store()
+	if err != nil {
+		return a.fail("profile list", err)
+	}
+	list, err := s.List()
+	if err != nil {
+		return a.fail("profile list", err)
+	}
+	if *asJSON {
+		if list == nil {
+			list = []profile.Entry{}
+		}
+		return a.printJSON(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(a.stdout, "no profiles; add one with: cvpn profile import FILE")
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSOURCE\tREMOTES\tAUTH")
+	for _, e := range list {
+		source := "user"
+		if e.Managed {
+			source = "managed"
+		}
+		auth := e.Auth.String()
+		if e.Problem != "" {
+			auth = "INVALID (cvpn profile show " + quoteName(e.Name) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Name, source, remotesText(e.Remotes), auth)
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// showJSON is what "profile show --json" prints.
+type showJSON struct {
+	profile.Summary
+	Managed bool   `json:"managed"`
+	Path    string `json:"path"`
+}
+
+func (a *app) profileShow(args []string) int {
+	const synopsis = "profile show NAME [--json]"
+	fs := flag.NewFlagSet("profile show", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	if !ok {
+		return code
+	}
+	if !a.wantArgs(pos, 1, synopsis) {
+		return exitUsage
+	}
+	s, err := a.store()
+	if err != nil {
+		return a.fail("profile show", err)
+	}
+	p, e, err := s.Get(pos[0])
+	if err != nil {
+		return a.fail("profile show", err)
+	}
+	sum := p.Summary()
+	if *asJSON {
+		return a.printJSON(showJSON{Summary: sum, Managed: e.Managed, Path: e.Path})
+	}
+	source := "user, " + e.Path
+	if e.Managed {
+		source = "managed by your administrator, " + e.Path
+	}
+	writeSummary(a.stdout, sum, source)
+	return exitOK
+}
+
+func (a *app) profileRemove(args []string) int {
+	const synopsis = "profile remove NAME"
+	fs := flag.NewFlagSet("profile remove", flag.ContinueOnError)
+	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	if !ok {
+		return code
+	}
+	if !a.wantArgs(pos, 1, synopsis) {
+		return exitUsage
+	}
+	s, err := a.store()
+	if err != nil {
+		return a.fail("profile remove", err)
+	}
+	if err := s.Remove(pos[0]); err != nil {
+		return a.fail("profile remove", err)
+	}
+	fmt.Fprintf(a.stdout, "removed %q\n", pos[0])
+	return exitOK
+}
+
+func (a *app) printJSON(v any) int {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintf(a.stderr, "cvpn: write JSON: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 func TestAddressingFor(t *testing.T) {
@@ -147,7 +149,7 @@ func TestRequireRule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := &fakeTB{}
-		skipOrFail(f, tt.err, tt.ci)
+		testenv.SkipOrFail(f, tt.err, tt.ci)
 		if (f.fatal != "") != tt.wantFatal || (f.skip != "") != tt.skip {
 			t.Errorf("%s: fatal=%q skip=%q", tt.name, f.fatal, f.skip)
 		}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 // Prerequisites reports why a lab cannot run on this machine, or nil. tools
@@ -59,20 +61,7 @@ type TB interface {
 // silently skipping everything.
 func Require(t TB, tools ...string) {
 	t.Helper()
-	skipOrFail(t, Prerequisites(tools...), os.Getenv("CI") == "true")
-}
-
-// skipOrFail applies Require's rule to a prerequisite error.
-func skipOrFail(t TB, err error, ci bool) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if ci {
-		t.Fatalf("%v (CI=true, so this is a failure, not a skip)", err)
-		return
-	}
-	t.Skipf("%v (set CI=true to fail instead of skip)", err)
+	testenv.SkipOrFail(t, Prerequisites(tools...), testenv.InCI())
 }
 
 // NewT is New for tests: it calls Require, logs through t, closes the lab in

@@ -8,24 +8,41 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"testing"
 )
 
 // InCI reports whether the tests run in CI (CI=true), where nothing may skip.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
+// T is the part of testing.TB the rule needs, so helpers that keep the
+// testing package out of their programs (the e2e lab) can use it too.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+}
+
 // Unavailable skips t with reason, or fails it when running in CI.
-func Unavailable(t testing.TB, format string, args ...any) {
+func Unavailable(t T, format string, args ...any) {
 	t.Helper()
-	reason := fmt.Sprintf(format, args...)
-	if InCI() {
-		t.Fatalf("required in CI but unavailable: %s", reason)
+	SkipOrFail(t, fmt.Errorf(format, args...), InCI())
+}
+
+// SkipOrFail applies the rule to a missing prerequisite err (nil: nothing
+// missing): skip with the reason, or fail with it when ci is set.
+func SkipOrFail(t T, err error, ci bool) {
+	t.Helper()
+	if err == nil {
+		return
 	}
-	t.Skip(reason)
+	if ci {
+		t.Fatalf("%v (CI=true, so this is a failure, not a skip)", err)
+		return
+	}
+	t.Skipf("%v (set CI=true to fail instead of skip)", err)
 }
 
 // RequireRoot needs Linux, root and a TUN driver.
-func RequireRoot(t testing.TB) {
+func RequireRoot(t T) {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		Unavailable(t, "needs Linux, running on %s", runtime.GOOS)
@@ -39,7 +56,7 @@ func RequireRoot(t testing.TB) {
 }
 
 // RequireCommand needs an executable on PATH (or at an absolute path).
-func RequireCommand(t testing.TB, name string) string {
+func RequireCommand(t T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {

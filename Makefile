@@ -29,6 +29,7 @@ build: deps-build
 	@mkdir -p $(BIN)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/cvpn ./cmd/cvpn
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/cvpn-lab ./e2e/cmd/cvpn-lab
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/cvpn-bench ./e2e/cmd/cvpn-bench
 
 demo: deps-lab build
 	$(BIN)/cvpn-lab run -- scripts/demo.sh
@@ -53,9 +54,13 @@ test: deps-test lint
 fuzz: deps-build
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./profile
 
-bench:
-	@echo "make bench: not yet — the throughput/CPU benchmark against the stock openvpn client arrives with the protocol engine (issue: step 2)." >&2
-	@exit 1
+# bench measures cvpn against the stock openvpn client on the same lab server
+# (iperf3 both ways, CPU-s per GB, connect time, peak RSS), then runs the Go
+# micro-benchmarks of the data path.
+BENCH_ARGS ?=
+bench: deps-test build
+	$(BIN)/cvpn-bench -cvpn $(BIN)/cvpn $(BENCH_ARGS)
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./openvpn/datachannel ./openvpn/transport
 
 package:
 	@echo "make package: not yet — the .deb/.msi/.pkg installers arrive with the packaging issue." >&2

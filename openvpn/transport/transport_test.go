@@ -217,3 +217,31 @@ func BenchmarkUDPWriteBatch(b *testing.B) {
 		}
 	}
 }
+
+// TestUDPBatchNoAllocs pins the data-path promise: moving a batch through
+// the UDP transport allocates nothing.
+func TestUDPBatchNoAllocs(t *testing.T) {
+	c, err := Dial(context.Background(), UDP, udpEcho(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	out := [][]byte{make([]byte, 1400), make([]byte, 1400)}
+	in := [][]byte{make([]byte, 2048), make([]byte, 2048)}
+	sizes := make([]int, 2)
+	allocs := testing.AllocsPerRun(50, func() {
+		if err := c.WriteBatch(out); err != nil {
+			t.Fatal(err)
+		}
+		for got := 0; got < len(out); {
+			n, err := c.ReadBatch(in[:len(out)-got], sizes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += n
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per batch round trip, want 0", allocs)
+	}
+}

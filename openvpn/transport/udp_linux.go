@@ -20,6 +20,15 @@ type udpConn struct {
 
 	rmsgs []mmsghdr // used only by the single reader
 	riovs []unix.Iovec
+	// The raw-conn callbacks are bound once and pass their results through
+	// these fields: a closure made per call would allocate per batch.
+	readFn   func(fd uintptr) bool
+	rn, rgot int
+	rerr     syscall.Errno
+	writeFn  func(fd uintptr) bool
+	wto      int
+	wsent    int
+	werr     syscall.Errno
 
 	wmu   sync.Mutex
 	wmsgs []mmsghdr
@@ -49,6 +58,7 @@ func newUDP(c *net.UDPConn) (Conn, error) {
 		wmsgs:   make([]mmsghdr, udpBatch),
 		wiovs:   make([]unix.Iovec, udpBatch),
 	}
+	u.readFn, u.writeFn = u.recvmmsg, u.sendmmsg
 	for i := range udpBatch {
 		u.rmsgs[i].hdr.Iov = &u.riovs[i]
 		u.rmsgs[i].hdr.SetIovlen(1)
@@ -67,18 +77,11 @@ func (u *udpConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		u.riovs[i].SetLen(len(bufs[i]))
 		u.rmsgs[i].hdr.Flags = 0
 	}
-	var got int
-	var serr syscall.Errno
-	err := u.rc.Read(func(fd uintptr) bool {
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&u.rmsgs[0])), uintptr(n), unix.MSG_DONTWAIT, 0, 0)
-		if e == unix.EAGAIN || e == unix.EINTR {
-			return false
-		}
-		got, serr = int(r), e
-		return true
-	})
-	if err == nil && serr != 0 {
-		err = serr
+	u.rn, u.rgot, u.rerr = n, 0, 0
+	err := u.rc.Read(u.readFn)
+	got := u.rgot
+	if err == nil && u.rerr != 0 {
+		err = u.rerr
 	}
 	if err != nil {
 		return 0, fmt.Errorf("read udp %s: %w", u.RemoteAddr(), err)
@@ -101,22 +104,11 @@ func (u *udpConn) WriteBatch(bufs [][]byte) error {
 			u.wiovs[i].Base = &bufs[i][0]
 			u.wiovs[i].SetLen(len(bufs[i]))
 		}
-		for sent := 0; sent < n; {
-			var serr syscall.Errno
-			err := u.rc.Write(func(fd uintptr) bool {
-				r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&u.wmsgs[sent])), uintptr(n-sent), unix.MSG_DONTWAIT, 0, 0)
-				if e == unix.EAGAIN || e == unix.EINTR {
-					return false
-				}
-				if e != 0 {
-					serr = e
-				} else {
-					sent += int(r)
-				}
-				return true
-			})
-			if err == nil && serr != 0 {
-				err = serr
+		for u.wsent, u.wto = 0, n; u.wsent < n; {
+			u.werr = 0
+			err := u.rc.Write(u.writeFn)
+			if err == nil && u.werr != 0 {
+				err = u.werr
 			}
 			if err != nil {
 				return fmt.Errorf("write udp %s: %w", u.RemoteAddr(), err)
@@ -125,4 +117,28 @@ func (u *udpConn) WriteBatch(bufs [][]byte) error {
 		bufs = bufs[n:]
 	}
 	return nil
+}
+
+// recvmmsg is readFn: one recvmmsg for u.rn messages.
+func (u *udpConn) recvmmsg(fd uintptr) bool {
+	r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&u.rmsgs[0])), uintptr(u.rn), unix.MSG_DONTWAIT, 0, 0)
+	if e == unix.EAGAIN || e == unix.EINTR {
+		return false
+	}
+	u.rgot, u.rerr = int(r), e
+	return true
+}
+
+// sendmmsg is writeFn: one sendmmsg of messages u.wsent..u.wto.
+func (u *udpConn) sendmmsg(fd uintptr) bool {
+	r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&u.wmsgs[u.wsent])), uintptr(u.wto-u.wsent), unix.MSG_DONTWAIT, 0, 0)
+	if e == unix.EAGAIN || e == unix.EINTR {
+		return false
+	}
+	if e != 0 {
+		u.werr = e
+	} else {
+		u.wsent += int(r)
+	}
+	return true
 }

@@ -26,11 +26,11 @@ func udpEcho(t *testing.T) netip.AddrPort {
 	go func() {
 		buf := make([]byte, 70000)
 		for {
-			n, from, err := pc.ReadFromUDP(buf)
+			n, from, err := pc.ReadFromUDPAddrPort(buf)
 			if err != nil {
 				return
 			}
-			pc.WriteToUDP(buf[:n], from)
+			pc.WriteToUDPAddrPort(buf[:n], from)
 		}
 	}()
 	return pc.LocalAddr().(*net.UDPAddr).AddrPort()

@@ -50,6 +50,7 @@ unit: deps-build
 # laptop but fail under CI=true, so CI can never pass by skipping them.
 test: deps-test lint
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -timeout 10m ./openvpn/...
 
 fuzz: deps-build
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./profile

@@ -33,6 +33,11 @@ type udpConn struct {
 	wmu   sync.Mutex
 	wmsgs []mmsghdr
 	wiovs []unix.Iovec
+	// With UDP generic segmentation offload, a run of equal-sized packets
+	// goes to the kernel as one message whose iovecs it cuts into
+	// datagrams: one trip through the UDP stack per run, not per packet.
+	gso   bool
+	wcmsg []byte // one UDP_SEGMENT control message per wmsgs entry
 }
 
 // mmsghdr mirrors struct mmsghdr; Go's struct padding matches C's on both
@@ -57,7 +62,9 @@ func newUDP(c *net.UDPConn) (Conn, error) {
 		riovs:   make([]unix.Iovec, udpBatch),
 		wmsgs:   make([]mmsghdr, udpBatch),
 		wiovs:   make([]unix.Iovec, udpBatch),
+		wcmsg:   make([]byte, udpBatch*gsoCmsgSpace),
 	}
+	u.gso = probeGSO(rc)
 	u.readFn, u.writeFn = u.recvmmsg, u.sendmmsg
 	for i := range udpBatch {
 		u.rmsgs[i].hdr.Iov = &u.riovs[i]
@@ -101,22 +108,97 @@ func (u *udpConn) WriteBatch(bufs [][]byte) error {
 	for len(bufs) > 0 {
 		n := min(len(bufs), udpBatch)
 		for i := range n {
+			if len(bufs[i]) == 0 {
+				return fmt.Errorf("write udp %s: empty packet", u.RemoteAddr())
+			}
 			u.wiovs[i].Base = &bufs[i][0]
 			u.wiovs[i].SetLen(len(bufs[i]))
 		}
-		for u.wsent, u.wto = 0, n; u.wsent < n; {
-			u.werr = 0
-			err := u.rc.Write(u.writeFn)
-			if err == nil && u.werr != 0 {
-				err = u.werr
-			}
-			if err != nil {
-				return fmt.Errorf("write udp %s: %w", u.RemoteAddr(), err)
-			}
+		msgs := u.fillMessages(bufs[:n])
+		err := u.send(msgs)
+		if err != nil && u.gso && (err == unix.EIO || err == unix.EINVAL) {
+			// The route's device cannot checksum segments for us (EIO),
+			// or the kernel refuses the segment size: fall back for good.
+			u.gso = false
+			err = u.send(u.fillMessages(bufs[:n]))
+		}
+		if err != nil {
+			return fmt.Errorf("write udp %s: %w", u.RemoteAddr(), err)
 		}
 		bufs = bufs[n:]
 	}
 	return nil
+}
+
+// fillMessages points u.wmsgs at the iovecs of bufs and returns how many
+// messages carry them: one per packet, or with GSO one per run of packets
+// of the same size (the run's last packet may be shorter).
+func (u *udpConn) fillMessages(bufs [][]byte) int {
+	m := 0
+	for i := 0; i < len(bufs); m++ {
+		size := len(bufs[i])
+		j, total := i+1, size
+		if u.gso {
+			for j < len(bufs) && j-i < gsoMaxSegments && len(bufs[j]) <= size && total+len(bufs[j]) <= gsoMaxBytes {
+				total += len(bufs[j])
+				j++
+				if len(bufs[j-1]) < size {
+					break
+				}
+			}
+		}
+		h := &u.wmsgs[m].hdr
+		h.Iov = &u.wiovs[i]
+		h.SetIovlen(j - i)
+		h.Control, h.Controllen = nil, 0
+		if j-i > 1 {
+			c := u.wcmsg[m*gsoCmsgSpace : (m+1)*gsoCmsgSpace]
+			putGSOCmsg(c, uint16(size))
+			h.Control = &c[0]
+			h.SetControllen(len(c))
+		}
+		i = j
+	}
+	return m
+}
+
+// send hands messages 0..n-1 to sendmmsg until all have gone.
+func (u *udpConn) send(n int) error {
+	for u.wsent, u.wto = 0, n; u.wsent < n; {
+		u.werr = 0
+		if err := u.rc.Write(u.writeFn); err != nil {
+			return err
+		}
+		if u.werr != 0 {
+			return u.werr
+		}
+	}
+	return nil
+}
+
+const (
+	gsoMaxSegments = 64    // UDP_MAX_SEGMENTS in older kernels
+	gsoMaxBytes    = 65000 // keeps the super-datagram under 64 KiB with headers
+)
+
+var gsoCmsgSpace = unix.CmsgSpace(2)
+
+// putGSOCmsg writes a UDP_SEGMENT control message carrying size into c.
+func putGSOCmsg(c []byte, size uint16) {
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+	h.Level, h.Type = unix.SOL_UDP, unix.UDP_SEGMENT
+	h.SetLen(unix.CmsgLen(2))
+	*(*uint16)(unsafe.Pointer(&c[unix.CmsgLen(0)])) = size
+}
+
+// probeGSO reports whether the kernel accepts UDP_SEGMENT on this socket.
+func probeGSO(rc syscall.RawConn) bool {
+	ok := false
+	_ = rc.Control(func(fd uintptr) {
+		_, err := unix.GetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_SEGMENT)
+		ok = err == nil
+	})
+	return ok
 }
 
 // recvmmsg is readFn: one recvmmsg for u.rn messages.

@@ -29,17 +29,33 @@ func InNetns(ns string, fn func() error) error {
 		return fmt.Errorf("open netns %s: %w", ns, err)
 	}
 	defer target.Close()
+	orig, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		return fmt.Errorf("open own netns: %w", err)
+	}
+	defer orig.Close()
 	errc := make(chan error, 1)
 	go func() {
-		// The thread is never unlocked: if switching back failed it would
-		// carry the wrong namespace, and exiting the goroutine while
-		// locked makes the runtime discard the thread.
+		// The thread must go back to its namespace and be unlocked, not
+		// discarded: lab processes are started with Pdeathsig, which the
+		// kernel sends when the *thread* that forked them exits, so a
+		// discarded thread would SIGKILL any server or client it happened
+		// to start. Only if switching back fails is the thread left
+		// locked, so the runtime discards it rather than reuse it in the
+		// wrong namespace.
 		runtime.LockOSThread()
 		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			errc <- fmt.Errorf("enter netns %s: %w", ns, err)
 			return
 		}
-		errc <- fn()
+		ferr := fn()
+		if err := unix.Setns(int(orig.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- errors.Join(ferr, fmt.Errorf("leave netns %s: %w", ns, err))
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
 	}()
 	return <-errc
 }

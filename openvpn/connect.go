@@ -1,0 +1,171 @@
+package openvpn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/cvpn/cvpn/openvpn/push"
+	"github.com/cvpn/cvpn/openvpn/transport"
+	"github.com/cvpn/cvpn/profile"
+)
+
+// attemptResult is how one connection attempt ended.
+type attemptResult struct {
+	connected bool           // it reached StateConnected
+	usedToken bool           // its key-method 2 carried an auth-token
+	addr      netip.AddrPort // the server address used, if resolved
+	err       error
+	pin       netip.AddrPort // the next attempt must use this address (CRV1)
+}
+
+// attempt resolves r, opens the transport and runs the connection.
+func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned netip.AddrPort) attemptResult {
+	host := r.Host
+	if s.prof.RemoteRandomHostname && !isIPLiteral(host) {
+		host = randomHostPrefix() + host
+	}
+	proto := r.Proto.String()
+	addr := pinned
+	if !addr.IsValid() {
+		s.setState(StateResolving, StateChange{Detail: host, Proto: proto, Attempt: n})
+		rctx, cancel := context.WithTimeout(s.closeCtx, connectTimeout(r))
+		a, err := resolve(rctx, host, r.Port, r.Family)
+		cancel()
+		if err != nil {
+			return attemptResult{err: err}
+		}
+		addr = a
+	} else {
+		s.setState(StateResolving, StateChange{Detail: addr.Addr().String() + " (kept from the last attempt)", Proto: proto, Attempt: n})
+	}
+	s.setState(StateConnecting, StateChange{Detail: fmt.Sprintf("%v/%s", addr, proto), Remote: addr, Proto: proto, Attempt: n})
+	dctx, cancel := context.WithTimeout(s.closeCtx, connectTimeout(r))
+	tp := transport.UDP
+	if r.Proto == profile.ProtoTCP {
+		tp = transport.TCP
+	}
+	conn, err := transport.Dial(dctx, tp, addr)
+	cancel()
+	if err != nil {
+		return attemptResult{addr: addr, err: err}
+	}
+	l, err := newLink(s, r, host, addr, conn, n)
+	if err != nil {
+		_ = conn.Close()
+		return attemptResult{addr: addr, err: err}
+	}
+	err = l.run(ctx)
+	return attemptResult{connected: l.connected, usedToken: l.usedToken, addr: addr, err: err}
+}
+
+// afterAttempt decides what follows a finished attempt: how long to wait,
+// whether to move on to the next remote, or (err) to stop.
+func (s *Session) afterAttempt(ctx context.Context, res *attemptResult) (delay time.Duration, advance bool, err error) {
+	e := res.err
+	var (
+		fe  *fatalError
+		ae  *AuthError
+		ce  *challengeError
+		te  *tempAuthError
+		rst *restartError
+	)
+	switch {
+	case errors.Is(e, errClosed) || s.closing():
+		return 0, false, errClosed
+	case ctx.Err() != nil:
+		return 0, false, ctx.Err()
+	case errors.As(e, &fe):
+		return 0, false, fe.err
+	case errors.As(e, &ae):
+		retry := s.auth.failed(ae, res.usedToken)
+		s.events.push(&AuthFailure{Time: time.Now(), Kind: ae.Kind, Reason: ae.Reason, Retrying: retry})
+		if !retry {
+			return 0, false, ae
+		}
+		if s.prof.Auth.Retry == profile.AuthRetryNoInteract && !res.usedToken {
+			delay = 5 * time.Second // as a stock client, not to hammer the server
+		}
+		return delay, false, nil
+	case errors.As(e, &ce):
+		s.events.push(&AuthFailure{Time: time.Now(), Kind: push.AuthFailChallenge, Reason: ce.c.Text, Retrying: true})
+		if err := s.auth.challenge(s.closeCtx, s, ce.c); err != nil {
+			if s.closing() {
+				return 0, false, errClosed
+			}
+			return 0, false, err
+		}
+		// The challenge state lives on the server instance that sent it:
+		// answer it at the same address.
+		res.pin = res.addr
+		return 0, false, nil
+	case errors.As(e, &te):
+		s.events.push(&AuthFailure{Time: time.Now(), Kind: push.AuthFailTemp, Reason: te.a.Reason, Retrying: true})
+		delay = 10 * time.Second
+		if t := te.a.Temp; t != nil {
+			if t.Backoff > 0 {
+				delay = t.Backoff
+			}
+			return delay, t.Advance == push.AdvanceRemote, nil
+		}
+		return delay, false, nil
+	case errors.As(e, &rst):
+		return time.Second, rst.r.NextServer, nil
+	case res.connected:
+		// A working connection was lost: try the same server again first.
+		return time.Second, false, nil
+	}
+	return 0, true, nil
+}
+
+func connectTimeout(r *profile.Remote) time.Duration {
+	if r.ConnectTimeout > 0 {
+		return r.ConnectTimeout
+	}
+	return 120 * time.Second
+}
+
+func isIPLiteral(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// randomHostPrefix is remote-random-hostname's prefix: 6 random bytes as
+// 12 hex digits and a dot, so every attempt asks a wildcard DNS name the
+// resolver has not cached.
+func randomHostPrefix() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:]) + "."
+}
+
+// resolve looks host up once and picks its first address of the wanted
+// family.
+func resolve(ctx context.Context, host string, port int, fam profile.Family) (netip.AddrPort, error) {
+	if port == 0 {
+		port = 1194
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(a.Unmap(), uint16(port)), nil
+	}
+	network := "ip"
+	switch fam {
+	case profile.FamilyIPv4:
+		network = "ip4"
+	case profile.FamilyIPv6:
+		network = "ip6"
+	}
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("resolve %s: %w", host, err)
+	}
+	if len(addrs) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("resolve %s: no address", host)
+	}
+	return netip.AddrPortFrom(addrs[0].Unmap(), uint16(port)), nil
+}

@@ -1,0 +1,231 @@
+package openvpn
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/cvpn/cvpn/profile"
+)
+
+// ErrServerCertificate wraps every reason the server's certificate was
+// refused, so callers can tell the user it is the server, not them.
+var ErrServerCertificate = errors.New("server certificate rejected")
+
+// tlsConfig builds the crypto/tls configuration for the control channel.
+//
+// Server certificates are verified by cvpn itself, not by crypto/tls's name
+// check: OpenVPN servers (AWS's and easy-rsa's alike) carry certificates whose
+// names never match the host dialled. Trust comes from the profile's CA, and
+// the profile's remote-cert-tls / verify-x509-name / peer-fingerprint rules.
+func tlsConfig(t *profile.TLS) (*tls.Config, error) {
+	cfg := &tls.Config{
+		InsecureSkipVerify: true, // replaced by verifyServer below
+		MinVersion:         tls.VersionTLS12,
+		// OpenVPN treats one TLS record as one control message and reads at
+		// most 2048 plaintext bytes per record; Go's dynamic record sizing
+		// would split messages into small first records.
+		DynamicRecordSizingDisabled: true,
+	}
+	if t.VersionMin != 0 {
+		cfg.MinVersion = t.VersionMin
+		if t.VersionMinOrHighest && cfg.MinVersion > tls.VersionTLS13 {
+			cfg.MinVersion = tls.VersionTLS13
+		}
+	}
+	if t.VersionMax != 0 {
+		cfg.MaxVersion = t.VersionMax
+	}
+	if t.Cipher != "" {
+		suites, err := cipherSuites(t.Cipher)
+		if err != nil {
+			return nil, err
+		}
+		cfg.CipherSuites = suites
+	}
+
+	var roots *x509.CertPool
+	if len(t.CA) > 0 {
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(t.CA) {
+			return nil, errors.New("tls: the profile's <ca> holds no usable certificate")
+		}
+	}
+	if roots == nil && len(t.PeerFingerprints) == 0 {
+		return nil, errors.New("tls: the profile has neither a <ca> nor peer-fingerprint, so the server cannot be verified")
+	}
+	v := serverVerifier{roots: roots, tls: t}
+	cfg.VerifyPeerCertificate = v.verify
+
+	if len(t.PKCS12) > 0 {
+		return nil, errors.New("tls: <pkcs12> client certificates are not supported yet; convert with 'openssl pkcs12 -in FILE -nodes' and use <cert> and <key>")
+	}
+	if len(t.Cert) > 0 || len(t.Key) > 0 {
+		chain := append(append([]byte{}, t.Cert...), '\n')
+		chain = append(chain, t.ExtraCerts...)
+		pair, err := tls.X509KeyPair(chain, t.Key)
+		if err != nil {
+			if isEncryptedKey(t.Key) {
+				return nil, errors.New("tls: the private key in <key> is encrypted; passphrase-protected keys are not supported yet, decrypt it with 'openssl pkey -in FILE'")
+			}
+			return nil, fmt.Errorf("tls: client certificate and key do not load: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+func isEncryptedKey(pemBytes []byte) bool {
+	b, _ := pem.Decode(pemBytes)
+	return b != nil && (b.Type == "ENCRYPTED PRIVATE KEY" || b.Headers["Proc-Type"] != "")
+}
+
+type serverVerifier struct {
+	roots *x509.CertPool
+	tls   *profile.TLS
+}
+
+func (v serverVerifier) verify(raw [][]byte, _ [][]*x509.Certificate) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("%w: the server sent no certificate", ErrServerCertificate)
+	}
+	certs := make([]*x509.Certificate, len(raw))
+	for i, r := range raw {
+		c, err := x509.ParseCertificate(r)
+		if err != nil {
+			return fmt.Errorf("%w: parse certificate %d: %v", ErrServerCertificate, i, err)
+		}
+		certs[i] = c
+	}
+	leaf := certs[0]
+	if len(v.tls.PeerFingerprints) > 0 {
+		sum := sha256.Sum256(raw[0])
+		matched := false
+		for _, fp := range v.tls.PeerFingerprints {
+			if subtle.ConstantTimeCompare(sum[:], fp[:]) == 1 {
+				matched = true
+			}
+		}
+		if !matched {
+			return fmt.Errorf("%w: its SHA-256 fingerprint %X matches no peer-fingerprint in the profile", ErrServerCertificate, sum)
+		}
+	}
+	if v.roots != nil {
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
+		usage := []x509.ExtKeyUsage{x509.ExtKeyUsageAny}
+		if v.tls.RemoteCertTLS {
+			usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: v.roots, Intermediates: inter, KeyUsages: usage}); err != nil {
+			var inv x509.CertificateInvalidError
+			if errors.As(err, &inv) && inv.Reason == x509.IncompatibleUsage {
+				return fmt.Errorf("%w: %q lacks the TLS server usage that remote-cert-tls server requires", ErrServerCertificate, leaf.Subject.CommonName)
+			}
+			return fmt.Errorf("%w: %q is not signed by the profile's CA: %v", ErrServerCertificate, leaf.Subject.CommonName, err)
+		}
+	}
+	if x := v.tls.VerifyX509; x != nil {
+		if err := checkX509Name(leaf, x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkX509Name(leaf *x509.Certificate, x *profile.VerifyX509) error {
+	cn := leaf.Subject.CommonName
+	switch x.Type {
+	case profile.X509Name:
+		if cn == x.Name {
+			return nil
+		}
+	case profile.X509NamePrefix:
+		if strings.HasPrefix(cn, x.Name) {
+			return nil
+		}
+	default:
+		if subj := openvpnSubject(leaf.Subject); subj == x.Name || normalizeDN(subj) == normalizeDN(x.Name) {
+			return nil
+		}
+		return fmt.Errorf("%w: subject %q does not match verify-x509-name %q", ErrServerCertificate, openvpnSubject(leaf.Subject), x.Name)
+	}
+	return fmt.Errorf("%w: common name %q does not match verify-x509-name %q (%s)", ErrServerCertificate, cn, x.Name, x.Type)
+}
+
+// openvpnSubject renders a subject the way OpenVPN 2.6 prints it for
+// verify-x509-name: RDNs in certificate order, "KEY=value" joined by ", ".
+func openvpnSubject(n pkix.Name) string {
+	var parts []string
+	for _, rdn := range n.Names {
+		key := oidShortName(rdn.Type)
+		parts = append(parts, fmt.Sprintf("%s=%v", key, rdn.Value))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func normalizeDN(s string) string {
+	s = strings.ReplaceAll(s, ", ", ",")
+	s = strings.ReplaceAll(s, "/", ",")
+	return strings.Trim(s, ",")
+}
+
+var oidNames = map[string]string{
+	"2.5.4.3": "CN", "2.5.4.6": "C", "2.5.4.7": "L", "2.5.4.8": "ST", "2.5.4.10": "O",
+	"2.5.4.11": "OU", "2.5.4.5": "serialNumber", "1.2.840.113549.1.9.1": "emailAddress",
+	"2.5.4.41": "name", "2.5.4.4": "SN", "2.5.4.42": "GN", "0.9.2342.19200300.100.1.25": "DC",
+}
+
+func oidShortName(o asn1.ObjectIdentifier) string {
+	if n, ok := oidNames[o.String()]; ok {
+		return n
+	}
+	return o.String()
+}
+
+// cipherSuites maps a tls-cipher list (OpenSSL or IANA names, colon
+// separated) to the TLS 1.2 suites crypto/tls implements. Names Go does not
+// implement are skipped; if none remain the profile cannot work.
+func cipherSuites(list string) ([]uint16, error) {
+	byName := map[string]uint16{}
+	for _, s := range tls.CipherSuites() {
+		byName[s.Name] = s.ID
+		byName[strings.ReplaceAll(s.Name, "_", "-")] = s.ID
+	}
+	for n, id := range opensslSuiteNames {
+		byName[n] = id
+	}
+	var ids []uint16
+	for _, name := range strings.Split(list, ":") {
+		name = strings.TrimSpace(name)
+		if id, ok := byName[name]; ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("tls: no cipher in tls-cipher %q is supported; remove the line or list e.g. ECDHE-RSA-AES256-GCM-SHA384", list)
+	}
+	return ids, nil
+}
+
+var opensslSuiteNames = map[string]uint16{
+	"ECDHE-RSA-AES128-GCM-SHA256":   tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	"ECDHE-RSA-AES256-GCM-SHA384":   tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	"ECDHE-ECDSA-AES128-GCM-SHA256": tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	"ECDHE-ECDSA-AES256-GCM-SHA384": tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	"ECDHE-RSA-CHACHA20-POLY1305":   tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	"ECDHE-ECDSA-CHACHA20-POLY1305": tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	"ECDHE-RSA-AES128-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+	"ECDHE-RSA-AES256-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+	"ECDHE-ECDSA-AES128-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+	"ECDHE-ECDSA-AES256-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+}

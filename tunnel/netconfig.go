@@ -1,0 +1,149 @@
+// Package tunnel joins the OpenVPN engine to the operating system: it maps
+// the options a server pushes (and the profile's own routing lines) to the
+// typed network configuration package tun applies, and keeps what was
+// applied so it can be undone. The service's tunnel manager and
+// "cvpn connect --foreground" both use it; the engine itself never touches
+// the OS, and tun never learns about OpenVPN.
+package tunnel
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/cvpn/cvpn/openvpn"
+	"github.com/cvpn/cvpn/openvpn/push"
+	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/tun"
+)
+
+// The routes redirect-gateway installs. def1 splits the IPv4 default
+// route in halves, which are more specific than any default route and so
+// win without deleting it (and nothing is left to restore if cvpn dies).
+// cvpn always uses the halves: replacing the default route is exactly the
+// change that cannot be undone safely. For IPv6, OpenVPN 2.6 routes the
+// global unicast and ULA space (route.c:add_route_ipv6 with RG_DEF1).
+var (
+	def1Routes  = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/1"), netip.MustParsePrefix("128.0.0.0/1")}
+	def1Routes6 = []netip.Prefix{netip.MustParsePrefix("::/3"), netip.MustParsePrefix("2000::/4"),
+		netip.MustParsePrefix("3000::/4"), netip.MustParsePrefix("fc00::/7")}
+)
+
+// NetConfig is the network configuration for the device named dev, given
+// what the server pushed, the profile and the link to the server. mtu is
+// the device MTU to use when the server pushed none. Warnings list what
+// was left out (for example net_gateway routes, which need the OS's
+// default gateway).
+func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, link openvpn.Link) (cfg tun.Config, warnings []string, err error) {
+	cfg = tun.Config{Interface: dev, MTU: mtu}
+	if opts.TunMTU > 0 {
+		cfg.MTU = opts.TunMTU
+	}
+	if a := opts.IPv4.Address; a.IsValid() {
+		cfg.Addresses = append(cfg.Addresses, a)
+		if opts.Topology != push.TopologySubnet && opts.IPv4.Peer.IsValid() {
+			cfg.PeerV4 = opts.IPv4.Peer
+		}
+	}
+	if a := opts.IPv6.Address; a.IsValid() {
+		cfg.Addresses = append(cfg.Addresses, a)
+	}
+	if prof.Routing.NoExec {
+		return cfg, []string{"route-noexec: no routes installed"}, nil
+	}
+	add := func(dst netip.Prefix, gw netip.Addr, metric int) {
+		if gw.IsValid() && gw.Is4() != dst.Addr().Is4() {
+			gw = netip.Addr{}
+		}
+		cfg.Routes = append(cfg.Routes, tun.Route{Dst: dst.Masked(), Gateway: gw, Metric: metric})
+	}
+	for _, r := range append(append([]push.Route(nil), opts.Routes...), opts.Routes6...) {
+		if r.NetGateway {
+			warnings = append(warnings, fmt.Sprintf("route %v via net_gateway not installed (not supported yet)", r.Prefix))
+			continue
+		}
+		add(r.Prefix, r.Gateway, metricOf(r, opts.RouteMetric))
+	}
+	for _, r := range prof.Routing.Routes {
+		dst, gw, warn := profileRoute(r, opts.Gateway4)
+		if warn != "" {
+			warnings = append(warnings, warn)
+			continue
+		}
+		add(dst, gw, max(r.Metric, 0))
+	}
+	for _, r := range prof.Routing.Routes6 {
+		gw := r.Gateway
+		if !gw.IsValid() {
+			gw = opts.Gateway6
+		}
+		add(r.Prefix, gw, max(r.Metric, 0))
+	}
+
+	rg := prof.Routing.RedirectGateway
+	redirect4 := (opts.Redirect.Enabled && opts.Redirect.IPv4) || (rg.IPv4 && !rg.Private)
+	// push clears Enabled on "!ipv4", which only cancels the IPv4 part
+	// (options.c clears RG_REROUTE_GW alone), so the IPv6 flag stands on
+	// its own.
+	redirect6 := opts.Redirect.IPv6 || (rg.IPv6 && !rg.Private)
+	if redirect4 {
+		if !opts.Gateway4.IsValid() {
+			warnings = append(warnings, "redirect-gateway: the server pushed no IPv4 gateway; default route not changed")
+		} else {
+			for _, p := range def1Routes {
+				add(p, opts.Gateway4, 0)
+			}
+		}
+	}
+	if redirect6 {
+		for _, p := range def1Routes6 {
+			add(p, opts.Gateway6, 0)
+		}
+	}
+	local := opts.Redirect.Local || rg.Local
+	if (redirect4 || redirect6) && !local && link.Remote.IsValid() {
+		// Keep the server itself reachable outside the tunnel.
+		cfg.Bypass = append(cfg.Bypass, link.Remote.Addr())
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, warnings, err
+	}
+	return cfg, warnings, nil
+}
+
+func metricOf(r push.Route, def int) int {
+	if r.HasMetric {
+		return r.Metric
+	}
+	return def
+}
+
+// profileRoute resolves a profile "route" line against the pushed gateway.
+// Host names are not resolved (a stock client would); they are skipped
+// with a warning.
+func profileRoute(r profile.Route, vpnGW netip.Addr) (netip.Prefix, netip.Addr, string) {
+	addr, err := netip.ParseAddr(r.Network)
+	if err != nil || !addr.Is4() {
+		return netip.Prefix{}, netip.Addr{}, fmt.Sprintf("route %s (line %d) not installed: only IPv4 addresses are supported", r.Network, r.Line)
+	}
+	bits := 32
+	if r.Netmask.IsValid() {
+		b := r.Netmask.As4()
+		bits = 0
+		for _, x := range b {
+			for i := 7; i >= 0 && x&(1<<i) != 0; i-- {
+				bits++
+			}
+		}
+	}
+	gw := vpnGW
+	switch r.Gateway {
+	case "", "vpn_gateway":
+	case "net_gateway", "remote_host":
+		return netip.Prefix{}, netip.Addr{}, fmt.Sprintf("route %s via %s (line %d) not installed (not supported yet)", r.Network, r.Gateway, r.Line)
+	default:
+		if gw, err = netip.ParseAddr(r.Gateway); err != nil {
+			return netip.Prefix{}, netip.Addr{}, fmt.Sprintf("route %s (line %d): gateway %q is not an address", r.Network, r.Line, r.Gateway)
+		}
+	}
+	return netip.PrefixFrom(addr, bits), gw, ""
+}

@@ -42,6 +42,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		profileCommand(),
+		connectCommand(),
 		{name: "version", summary: "print the version", run: (*app).version},
 		{name: "help", args: "[COMMAND]", summary: "show help for cvpn or a command", run: (*app).help},
 	}

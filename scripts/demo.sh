@@ -6,10 +6,17 @@ bin=$(cd "$(dirname "$0")/../bin" && pwd)
 : "${CVPN_LAB_PROFILE:?run me through: bin/cvpn-lab run -- scripts/demo.sh}"
 
 # Keep the demo's profile store apart from the user's own.
-export CVPN_CONFIG_DIR=$(mktemp -d)
-trap 'rm -rf "$CVPN_CONFIG_DIR"' EXIT
+CVPN_CONFIG_DIR=$(mktemp -d)
+export CVPN_CONFIG_DIR
+cvpn_pid=
+cleanup() {
+	[ -n "$cvpn_pid" ] && kill "$cvpn_pid" 2>/dev/null && wait "$cvpn_pid" 2>/dev/null
+	rm -rf "$CVPN_CONFIG_DIR"
+}
+trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+in_client() { ip netns exec "$CVPN_LAB_CLIENT_NS" "$@"; }
 
 step "cvpn version"
 "$bin/cvpn" version
@@ -19,8 +26,39 @@ step "cvpn profile import $CVPN_LAB_PROFILE --name lab"
 "$bin/cvpn" profile import "$CVPN_LAB_PROFILE" --name lab
 step "cvpn profile list"
 "$bin/cvpn" profile list
-step "cvpn profile show lab"
-"$bin/cvpn" profile show lab
+
+step "cvpn connect --foreground lab   (in the lab's client namespace)"
+log="$CVPN_CONFIG_DIR/connect.log"
+# Started directly (not through in_client) so that $! is cvpn itself.
+ip netns exec "$CVPN_LAB_CLIENT_NS" "$bin/cvpn" connect --foreground lab >"$log" 2>&1 &
+cvpn_pid=$!
+for _ in $(seq 1 150); do
+	grep -q '^connected' "$log" && break
+	kill -0 "$cvpn_pid" 2>/dev/null || { cat "$log"; echo "cvpn exited before connecting" >&2; exit 1; }
+	sleep 0.1
+done
+cat "$log"
+grep -q '^connected' "$log" || { echo "cvpn did not connect within 15 s" >&2; exit 1; }
+
+step "routes cvpn installed"
+in_client ip route
+step "ping the server through the tunnel"
+in_client ping -n -c 3 -i 0.2 "$CVPN_LAB_SERVER_TUN_IP"
+step "20 MB each way through the tunnel (iperf3)"
+ip netns exec "$CVPN_LAB_SERVER_NS" iperf3 -s -1 >/dev/null 2>&1 &
+sleep 0.3
+in_client iperf3 -c "$CVPN_LAB_SERVER_TUN_IP" -n 20M | grep -E 'sender|receiver'
+ip netns exec "$CVPN_LAB_SERVER_NS" iperf3 -s -1 >/dev/null 2>&1 &
+sleep 0.3
+in_client iperf3 -c "$CVPN_LAB_SERVER_TUN_IP" -n 20M -R | grep -E 'sender|receiver'
+
+step "disconnect (SIGINT): cvpn says goodbye and removes what it added"
+kill -INT "$cvpn_pid"
+wait "$cvpn_pid" || true
+cvpn_pid=
+tail -n 3 "$log"
+in_client ip route
+
 step "a broken profile is refused with the line and the fix"
 bad="$CVPN_CONFIG_DIR/bad.ovpn"
 { cat "$CVPN_LAB_PROFILE"; echo "up /tmp/evil.sh"; } >"$bad"

@@ -14,7 +14,7 @@ pkgs=()
 for group in "$@"; do
 	case "$group" in
 	build) pkgs+=(git ca-certificates) ;;
-	lab) pkgs+=(openvpn iproute2 iputils-ping) ;;
+	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3) ;;
 	test) pkgs+=(openvpn iproute2 iputils-ping iperf3) ;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;
 	esac

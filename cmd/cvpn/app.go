@@ -133,7 +133,8 @@ func (a *app) help(args []string) int {
 // parseFlags parses flags that may come before or after the positional
 // arguments ("import FILE --name X"), which the flag package alone does not
 // allow. It returns the positional arguments, or an exit status when done.
-func (a *app) parseFlags(fs *flag.FlagSet, args []string, synopsis string) ([]string, int, bool) {
+// It also checks that exactly nargs positional arguments were given.
+func (a *app) parseFlags(fs *flag.FlagSet, args []string, synopsis string, nargs int) ([]string, int, bool) {
 	fs.SetOutput(a.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(a.stderr, "Usage: cvpn %s\n", synopsis)
@@ -149,6 +150,9 @@ func (a *app) parseFlags(fs *flag.FlagSet, args []string, synopsis string) ([]st
 		}
 		args = fs.Args()
 		if len(args) == 0 {
+			if !a.wantArgs(pos, nargs, synopsis) {
+				return nil, exitUsage, false
+			}
 			return pos, 0, true
 		}
 		pos = append(pos, args[0])

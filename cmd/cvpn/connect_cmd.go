@@ -35,12 +35,9 @@ func (a *app) connect(args []string) int {
 	verbose := fs.Bool("verbose", false, "log what the engine and the network configuration do")
 	debug := fs.Bool("debug", false, "log every control packet (implies --verbose)")
 	noEKM := fs.Bool("no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
-	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
-	}
-	if !a.wantArgs(pos, 1, synopsis) {
-		return exitUsage
 	}
 	if !*foreground {
 		fmt.Fprintln(a.stderr, "cvpn connect: the cvpn service is not available yet; run 'sudo cvpn connect --foreground PROFILE'")

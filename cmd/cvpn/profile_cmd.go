@@ -27,12 +27,9 @@ func profileCommand() *command {
 func (a *app) profileCheck(args []string) int {
 	const synopsis = "profile check FILE"
 	fs := flag.NewFlagSet("profile check", flag.ContinueOnError)
-	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
-	}
-	if !a.wantArgs(pos, 1, synopsis) {
-		return exitUsage
 	}
 	p, err := profile.ParseFile(pos[0])
 	if err != nil {
@@ -48,12 +45,9 @@ func (a *app) profileImport(args []string) int {
 	fs := flag.NewFlagSet("profile import", flag.ContinueOnError)
 	name := fs.String("name", "", "store the profile under `NAME` (default: the file name)")
 	force := fs.Bool("force", false, "replace a stored user profile of the same name")
-	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
-	}
-	if !a.wantArgs(pos, 1, synopsis) {
-		return exitUsage
 	}
 	s, err := a.store()
 	if err != nil {
@@ -78,12 +72,9 @@ func (a *app) profileList(args []string) int {
 	const synopsis = "profile list [--json]"
 	fs := flag.NewFlagSet("profile list", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	_, code, ok := a.parseFlags(fs, args, synopsis, 0)
 	if !ok {
 		return code
-	}
-	if !a.wantArgs(pos, 0, synopsis) {
-		return exitUsage
 	}
 	s, err := a.store()
 	if err != nil {
@@ -131,12 +122,9 @@ func (a *app) profileShow(args []string) int {
 	const synopsis = "profile show NAME [--json]"
 	fs := flag.NewFlagSet("profile show", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
-	}
-	if !a.wantArgs(pos, 1, synopsis) {
-		return exitUsage
 	}
 	s, err := a.store()
 	if err != nil {
@@ -161,12 +149,9 @@ func (a *app) profileShow(args []string) int {
 func (a *app) profileRemove(args []string) int {
 	const synopsis = "profile remove NAME"
 	fs := flag.NewFlagSet("profile remove", flag.ContinueOnError)
-	pos, code, ok := a.parseFlags(fs, args, synopsis)
+	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
-	}
-	if !a.wantArgs(pos, 1, synopsis) {
-		return exitUsage
 	}
 	s, err := a.store()
 	if err != nil {

@@ -6,6 +6,7 @@ require (
 	github.com/vishvananda/netlink v1.3.1
 	golang.org/x/sys v0.41.0
 	golang.zx2c4.com/wireguard v0.0.0-20260522210424-ecfc5a8d5446
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 
 require (

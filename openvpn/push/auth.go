@@ -184,19 +184,7 @@ func parseChallenge(s string) (*Challenge, bool) {
 	if len(parts) == 4 {
 		c.Text = parts[3]
 	}
-	for _, f := range strings.Split(parts[0], ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		c.Flags = append(c.Flags, f)
-		switch f {
-		case "E":
-			c.Echo = true
-		case "R":
-			c.ResponseRequired = true
-		}
-	}
+	c.Flags, c.Echo, c.ResponseRequired = parseChallengeFlags(parts[0])
 	c.Username = decodeUsername(c.UsernameB64)
 	return c, true
 }
@@ -299,3 +287,22 @@ type Halt struct {
 
 func (r *Restart) String() string { return fmt.Sprintf("RESTART: %q", r.Message) }
 func (h *Halt) String() string    { return fmt.Sprintf("HALT: %q", h.Message) }
+
+// parseChallengeFlags splits the comma-separated flags of a CRV1 or
+// CR_TEXT challenge; E asks to echo the answer, R says one is required.
+func parseChallengeFlags(s string) (flags []string, echo, responseRequired bool) {
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		flags = append(flags, f)
+		switch f {
+		case "E":
+			echo = true
+		case "R":
+			responseRequired = true
+		}
+	}
+	return flags, echo, responseRequired
+}

@@ -177,18 +177,6 @@ func parseCRText(s string) *CRText {
 		return c
 	}
 	c.Text = text
-	for _, f := range strings.Split(flags, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		c.Flags = append(c.Flags, f)
-		switch f {
-		case "E":
-			c.Echo = true
-		case "R":
-			c.ResponseRequired = true
-		}
-	}
+	c.Flags, c.Echo, c.ResponseRequired = parseChallengeFlags(flags)
 	return c
 }

@@ -80,21 +80,7 @@ func TestCvpnConnects(t *testing.T) {
 			if mss := peerMSS(t, l, l.ServerTunIP); mss > 1400 || mss < 1200 {
 				t.Errorf("server-side MSS %d, want at most 1400 (mssfix)", mss)
 			}
-			if n := tt.opts.PushRoutes; n > 0 {
-				routes, err := lab.Routes(t.Context(), l.ClientNS, lab.TunDev)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := 0
-				for _, r := range routes {
-					if strings.HasPrefix(r, "172.") {
-						got++
-					}
-				}
-				if got != n {
-					t.Errorf("client has %d pushed 172.x routes via %s, want %d", got, lab.TunDev, n)
-				}
-			}
+			checkPushedRoutes(t, l, tt.opts.PushRoutes)
 			// Saying goodbye reverts the configuration.
 			if err := c.Stop(); err != nil {
 				t.Fatal(err)

@@ -136,21 +136,7 @@ func TestStockClientConnects(t *testing.T) {
 					t.Errorf("client log lacks %q", want)
 				}
 			}
-			if n := tt.opts.PushRoutes; n > 0 {
-				routes, err := lab.Routes(t.Context(), l.ClientNS, lab.TunDev)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := 0
-				for _, r := range routes {
-					if strings.HasPrefix(r, "172.") {
-						got++
-					}
-				}
-				if got != n {
-					t.Errorf("client has %d pushed 172.x routes via %s, want %d", got, lab.TunDev, n)
-				}
-			}
+			checkPushedRoutes(t, l, tt.opts.PushRoutes)
 		})
 	}
 }
@@ -229,4 +215,26 @@ func TestServerRestartReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertTunnel(t, l)
+}
+
+// checkPushedRoutes checks that the client namespace has exactly the n extra
+// 172.x routes the lab server pushes, all via the tunnel device.
+func checkPushedRoutes(t *testing.T, l *lab.Lab, n int) {
+	t.Helper()
+	if n == 0 {
+		return
+	}
+	routes, err := lab.Routes(t.Context(), l.ClientNS, lab.TunDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, r := range routes {
+		if strings.HasPrefix(r, "172.") {
+			got++
+		}
+	}
+	if got != n {
+		t.Errorf("client has %d pushed 172.x routes via %s, want %d", got, lab.TunDev, n)
+	}
 }

@@ -3,15 +3,30 @@
 // machine-wide and a second person on the same machine would otherwise ride on
 // the first person's VPN identity.
 //
-// A Source lists the interactive sessions of the machine (per-OS
-// implementations live in _linux.go, _darwin.go and _windows.go files);
-// Check turns a session list into a verdict; Watch repeats Check while a
-// tunnel is up so the service can disconnect when someone else logs in.
+// A Source lists the interactive sessions of the machine; Check turns a
+// session list into a verdict; Watch repeats Check while a tunnel is up so
+// the service can disconnect when someone else logs in. LocalUIDs picks the
+// users sitting at the machine out of a session list, for the service's API
+// access policy.
+//
+// NewSystemSource returns a *SystemSource per OS, which reports the backend
+// it used (Backend) so the service can log it:
+//
+//   - Linux: systemd-logind over the system D-Bus, which sees every session
+//     class and graphical sessions that never write utmp; without a bus or
+//     logind, the utmp file; with neither, no sessions ("none": containers
+//     and CI machines track no logins).
+//   - macOS: the /var/run/utmpx file, parsed without cgo.
+//   - Windows: Terminal Services sessions (WTSEnumerateSessions).
+//
+// Every backend fails closed: a present backend that cannot be read is an
+// error, never an empty list.
 package userguard
 
 import (
 	"context"
 	"errors"
+	"sort"
 )
 
 // Kind says how a session is attached to the machine. It is informational
@@ -55,3 +70,28 @@ func (f SourceFunc) Sessions(ctx context.Context) ([]Session, error) { return f(
 // run on such an OS during development must decide explicitly to skip the
 // guard.
 var ErrNotImplemented = errors.New("listing logged-in users is not implemented yet on this OS")
+
+// LocalUIDs returns the distinct uids, sorted, of the sessions held by
+// someone at the machine itself: console, graphical and local terminal
+// sessions. The service lets these users (and root) drive it, so that a
+// person logged in over ssh or RDP cannot bring up a tunnel for the machine.
+// Remote sessions, sessions of unknown kind and sessions without a uid
+// (-1) are left out: the result grants access, so it must not guess.
+func LocalUIDs(sessions []Session) []int {
+	seen := make(map[int]bool)
+	var uids []int
+	for _, s := range sessions {
+		switch s.Kind {
+		case KindConsole, KindGraphical, KindTerminal:
+		default:
+			continue
+		}
+		if s.UID < 0 || seen[s.UID] {
+			continue
+		}
+		seen[s.UID] = true
+		uids = append(uids, s.UID)
+	}
+	sort.Ints(uids)
+	return uids
+}

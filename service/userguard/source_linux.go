@@ -4,44 +4,61 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-
-	"golang.org/x/sys/unix"
 )
 
 // DefaultUtmpPath is where glibc systems keep the current-logins database.
 const DefaultUtmpPath = "/var/run/utmp"
 
-// NewSystemSource returns the session source for this machine.
+// NewSystemSource returns the session source for this machine: systemd-logind
+// first, the utmp file when there is no system bus or no logind on it, and
+// no sessions at all (Backend() == BackendNone) when the utmp file does not
+// exist either, as in containers and on CI machines without systemd.
 //
-// TODO(logind): prefer systemd-logind (org.freedesktop.login1, ListSessions
-// and each session's Name/UID/TTY/Seat/Remote/RemoteHost/Class/State) when
-// the system bus is reachable. logind knows about graphical sessions that
-// never write utmp (many Wayland compositors) and about session class
-// ("greeter" sessions of the display manager must not count). It is left
-// out for now to avoid a D-Bus dependency; when added, it should be a
-// separate logindSource in source_logind_linux.go, tried first here, with
-// the utmp source as the fallback when the bus or logind is absent (which
-// is exactly what this function returns today).
-func NewSystemSource() Source {
-	return NewUtmpSource(DefaultUtmpPath)
+// logind comes first because it sees what utmp misses: many Wayland
+// compositors never write utmp, and logind labels display-manager greeters
+// and cron jobs so they are not mistaken for people. Only absence moves on
+// to the next backend. A logind that answers with an error, or a utmp file
+// that exists but cannot be read, is an error: the guard fails closed.
+func NewSystemSource() *SystemSource {
+	return newLinuxSource(logindSessions, NewUtmpSource(DefaultUtmpPath).Sessions)
+}
+
+// newLinuxSource wires the Linux fallback chain around the two steps, which
+// tests replace. logind must mark its own absence with unavailable; a
+// missing utmp file is recognised here.
+func newLinuxSource(logind, utmp func(context.Context) ([]Session, error)) *SystemSource {
+	return newSystemSource(
+		backend{name: BackendLogind, sessions: logind},
+		backend{name: BackendUtmp, sessions: func(ctx context.Context) ([]Session, error) {
+			sessions, err := utmp(ctx)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, unavailable(err)
+			}
+			return sessions, err
+		}},
+	)
 }
 
 // UtmpSource reads logins from a glibc utmp file.
 type UtmpSource struct {
-	path  string
-	alive func(pid int) bool
+	path   string
+	alive  func(pid int) bool
+	lookup func(name string) int
 }
 
 // NewUtmpSource returns a source reading the utmp file at path. Tests pass a
 // crafted file; production uses DefaultUtmpPath via NewSystemSource.
 func NewUtmpSource(path string) *UtmpSource {
-	return &UtmpSource{path: path, alive: pidAlive}
+	return &UtmpSource{path: path, alive: pidAlive, lookup: lookupUID}
 }
 
-// Sessions lists the live USER_PROCESS entries. A missing or unreadable
-// file is an error naming the path, never an empty list: the guard fails
-// closed, and the path tells the admin of a single-user machine what to fix.
+// Sessions lists the live USER_PROCESS entries, with uids looked up by
+// name. A missing or unreadable file is an error naming the path, never an
+// empty list: the guard fails closed, and the path tells the admin of a
+// single-user machine what to fix. (NewSystemSource, not this source,
+// decides that a missing file means the machine tracks no logins.)
 func (s *UtmpSource) Sessions(ctx context.Context) ([]Session, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -50,13 +67,5 @@ func (s *UtmpSource) Sessions(ctx context.Context) ([]Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read utmp: %w", err) // *PathError names the file
 	}
-	return utmpSessions(parseUtmp(data), s.alive), nil
-}
-
-// pidAlive reports whether a process exists. Signal 0 performs the
-// existence check without sending anything; EPERM means it exists but
-// belongs to someone else, which still counts as alive.
-func pidAlive(pid int) bool {
-	err := unix.Kill(pid, 0)
-	return err == nil || errors.Is(err, unix.EPERM)
+	return withUIDs(utmpSessions(parseUtmp(data), s.alive), s.lookup), nil
 }

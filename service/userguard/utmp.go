@@ -135,3 +135,11 @@ func utmpKind(line, host string) Kind {
 		return KindUnknown
 	}
 }
+
+// withUIDs fills in the uid of each session through lookup.
+func withUIDs(sessions []Session, lookup func(name string) int) []Session {
+	for i := range sessions {
+		sessions[i].UID = lookup(sessions[i].User)
+	}
+	return sessions
+}

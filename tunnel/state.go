@@ -1,0 +1,121 @@
+package tunnel
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cvpn/cvpn/tun"
+)
+
+// stateFile is what a crash would leave to undo: written after each Apply,
+// removed after the Revert that undoes it. If the service dies in between
+// (SIGKILL, power loss), Recover finds the file on the next start. The TUN
+// device vanishes with the process that held it, taking its own routes and
+// addresses along; what survives are changes on other interfaces, such as
+// the host route that keeps the VPN server outside the tunnel.
+type stateFile struct {
+	Profile string       `json:"profile"`
+	PID     int          `json:"pid"`
+	Time    time.Time    `json:"time"`
+	Applied *tun.Applied `json:"applied"`
+}
+
+const stateSuffix = ".tunnel.json"
+
+func (m *Manager) statePath(name string) string {
+	return filepath.Join(m.cfg.StateDir, url.PathEscape(name)+stateSuffix)
+}
+
+func (m *Manager) saveState(name string, a *tun.Applied) error {
+	if m.cfg.StateDir == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(stateFile{Profile: name, PID: os.Getpid(), Time: time.Now().UTC(), Applied: a}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("record network changes: %w", err)
+	}
+	if err := os.MkdirAll(m.cfg.StateDir, 0o700); err != nil {
+		return fmt.Errorf("record network changes: %w", err)
+	}
+	path := m.statePath(name)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("record network changes: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("record network changes: %w", err)
+	}
+	return nil
+}
+
+func (m *Manager) dropState(name string) {
+	if m.cfg.StateDir == "" {
+		return
+	}
+	if err := os.Remove(m.statePath(name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		m.logf("remove %s: %v", m.statePath(name), err)
+	}
+}
+
+// Recover undoes the network changes recorded by a previous run that did
+// not finish cleanly, and returns what it undid, one line per tunnel. Call
+// it once at start, before any Connect. A record that cannot be undone
+// stays on disk for the next start and is reported in the error.
+func (m *Manager) Recover() ([]string, error) {
+	if m.cfg.StateDir == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(m.cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	if err := os.Chmod(m.cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	entries, err := os.ReadDir(m.cfg.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	var done []string
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		path := filepath.Join(m.cfg.StateDir, name)
+		if strings.HasSuffix(name, stateSuffix+".tmp") {
+			_ = os.Remove(path) // a write that never finished: nothing was recorded
+			continue
+		}
+		if !strings.HasSuffix(name, stateSuffix) {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recover %s: %w", path, err))
+			continue
+		}
+		var sf stateFile
+		if err := json.Unmarshal(data, &sf); err != nil || sf.Applied == nil {
+			// Unreadable records cannot be acted on; keeping them would
+			// fail every start. Say so and move on.
+			m.logf("recover: ignoring unreadable %s: %v", path, err)
+			_ = os.Remove(path)
+			continue
+		}
+		if err := m.cfg.Hooks.Revert(sf.Applied, m.logf); err != nil {
+			errs = append(errs, fmt.Errorf("recover tunnel %s: %w", sf.Profile, err))
+			continue
+		}
+		_ = os.Remove(path)
+		line := fmt.Sprintf("undid the network changes of %q left by process %d (%s): %d routes, %d addresses",
+			sf.Profile, sf.PID, sf.Time.Format(time.RFC3339), len(sf.Applied.Routes), len(sf.Applied.Addresses))
+		m.logf("recover: %s", line)
+		done = append(done, line)
+	}
+	return done, errors.Join(errs...)
+}

@@ -15,7 +15,7 @@ for group in "$@"; do
 	case "$group" in
 	build) pkgs+=(git ca-certificates) ;;
 	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3) ;;
-	test) pkgs+=(openvpn iproute2 iputils-ping iperf3) ;;
+	test) pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring) ;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;
 	esac
 done

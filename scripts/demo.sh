@@ -27,18 +27,24 @@ step "cvpn profile import $CVPN_LAB_PROFILE --name lab"
 step "cvpn profile list"
 "$bin/cvpn" profile list
 
-step "cvpn connect --foreground lab   (in the lab's client namespace)"
-log="$CVPN_CONFIG_DIR/connect.log"
+step "cvpn service   (the privileged daemon, in the lab's client namespace)"
+CVPN_SOCKET="$CVPN_CONFIG_DIR/cvpn.sock"
+CVPN_STATE_DIR="$CVPN_CONFIG_DIR/state"
+CVPN_LOG_DIR="$CVPN_CONFIG_DIR/logs"
+export CVPN_SOCKET CVPN_STATE_DIR CVPN_LOG_DIR
+svclog="$CVPN_CONFIG_DIR/service.log"
 # Started directly (not through in_client) so that $! is cvpn itself.
-ip netns exec "$CVPN_LAB_CLIENT_NS" "$bin/cvpn" connect --foreground lab >"$log" 2>&1 &
+ip netns exec "$CVPN_LAB_CLIENT_NS" "$bin/cvpn" service >"$svclog" 2>&1 &
 cvpn_pid=$!
-for _ in $(seq 1 150); do
-	grep -q '^connected' "$log" && break
-	kill -0 "$cvpn_pid" 2>/dev/null || { cat "$log"; echo "cvpn exited before connecting" >&2; exit 1; }
+for _ in $(seq 1 100); do
+	[ -S "$CVPN_SOCKET" ] && break
+	kill -0 "$cvpn_pid" 2>/dev/null || { cat "$svclog"; echo "the service exited" >&2; exit 1; }
 	sleep 0.1
 done
-cat "$log"
-grep -q '^connected' "$log" || { echo "cvpn did not connect within 15 s" >&2; exit 1; }
+cat "$svclog"
+
+step "cvpn connect lab   (through the service; returns once connected)"
+"$bin/cvpn" connect lab
 
 step "routes cvpn installed"
 in_client ip route
@@ -52,12 +58,18 @@ ip netns exec "$CVPN_LAB_SERVER_NS" iperf3 -s -1 >/dev/null 2>&1 &
 sleep 0.3
 in_client iperf3 -c "$CVPN_LAB_SERVER_TUN_IP" -n 20M -R | grep -E 'sender|receiver'
 
-step "disconnect (SIGINT): cvpn says goodbye and removes what it added"
-kill -INT "$cvpn_pid"
+step "cvpn status   (traffic counters)"
+"$bin/cvpn" status
+
+step "cvpn disconnect lab: cvpn says goodbye and removes what it added"
+"$bin/cvpn" disconnect lab
+in_client ip route
+step "cvpn logs --connections   (one line per attempt)"
+"$bin/cvpn" logs --connections
+step "stop the service"
+kill -TERM "$cvpn_pid"
 wait "$cvpn_pid" || true
 cvpn_pid=
-tail -n 3 "$log"
-in_client ip route
 
 step "a broken profile is refused with the line and the fix"
 bad="$CVPN_CONFIG_DIR/bad.ovpn"

@@ -22,6 +22,10 @@ const (
 type app struct {
 	stdout, stderr io.Writer
 	store          func() (*profile.Store, error)
+	// socket is the service's address; "" means $CVPN_SOCKET or the default.
+	socket string
+	// profileCount counts the profiles logs export added.
+	profileCount int
 }
 
 func storeFromEnv() (*profile.Store, error) { return profile.DefaultStore() }
@@ -43,6 +47,10 @@ func init() {
 	commands = []*command{
 		profileCommand(),
 		connectCommand(),
+		disconnectCommand(),
+		statusCommand(),
+		logsCommand(),
+		serviceCommand(),
 		{name: "version", summary: "print the version", run: (*app).version},
 		{name: "help", args: "[COMMAND]", summary: "show help for cvpn or a command", run: (*app).help},
 	}
@@ -54,7 +62,9 @@ not found or may not be changed), 2 usage error or invalid profile.
 
 Environment: CVPN_CONFIG_DIR replaces the user configuration directory
 (profiles are kept in its "profiles" subdirectory); CVPN_MANAGED_DIR is the
-directory of administrator-managed profiles.
+directory of administrator-managed profiles; CVPN_SOCKET is the service's
+socket (default /run/cvpn/cvpn.sock); the service also reads CVPN_STATE_DIR
+and CVPN_LOG_DIR.
 `
 
 func (a *app) run(args []string) int {

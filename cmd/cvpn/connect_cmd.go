@@ -10,38 +10,44 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/tun"
+	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
 )
 
 func connectCommand() *command {
 	return &command{
 		name:    "connect",
-		args:    "--foreground PROFILE [--auth-file FILE] [--dev NAME] [--verbose]",
-		summary: "connect with a profile (a file or a stored profile's name) in this process, until Ctrl-C",
+		args:    "PROFILE [--remember] [--auth-file FILE] [--foreground] [--dev NAME] [--verbose]",
+		summary: "connect with a profile (a stored profile's name, or a file) through the cvpn service; --foreground runs the tunnel in this process until Ctrl-C",
 		run:     (*app).connect,
 	}
 }
 
+// connectFlags are connect's options, shared by both modes.
+type connectFlags struct {
+	foreground, remember, forget, verbose, debug, noEKM bool
+	authFile, devName                                   string
+}
+
 func (a *app) connect(args []string) int {
-	const synopsis = "connect --foreground PROFILE [--auth-file FILE] [--dev NAME] [--verbose]"
+	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--foreground] [--dev NAME] [--verbose]"
+	var f connectFlags
 	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
-	foreground := fs.Bool("foreground", false, "run the tunnel in this process (as root) instead of through the cvpn service")
-	authFile := fs.String("auth-file", "", "read the username and password from `FILE` (two lines) instead of asking")
-	devName := fs.String("dev", "", "name the tun device `NAME` (default: the profile's dev, or cvpnN)")
-	verbose := fs.Bool("verbose", false, "log what the engine and the network configuration do")
-	debug := fs.Bool("debug", false, "log every control packet (implies --verbose)")
-	noEKM := fs.Bool("no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
+	fs.BoolVar(&f.foreground, "foreground", false, "run the tunnel in this process (as root) instead of through the cvpn service, until Ctrl-C")
+	fs.BoolVar(&f.remember, "remember", false, "save the username and password in the keyring once the connection works")
+	fs.BoolVar(&f.forget, "forget", false, "delete saved credentials for the profile first, and ask again")
+	fs.StringVar(&f.authFile, "auth-file", "", "read the username and password from `FILE` (two lines) instead of asking")
+	fs.StringVar(&f.devName, "dev", "", "name the tun device `NAME` (default: the profile's dev, or cvpnN)")
+	fs.BoolVar(&f.verbose, "verbose", false, "show what the engine and the network configuration do")
+	fs.BoolVar(&f.debug, "debug", false, "with --foreground, log every control packet (implies --verbose)")
+	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
-	}
-	if !*foreground {
-		fmt.Fprintln(a.stderr, "cvpn connect: the cvpn service is not available yet; run 'sudo cvpn connect --foreground PROFILE'")
-		return exitUsage
 	}
 	prof, err := a.loadProfile(pos[0])
 	if err != nil {
@@ -50,93 +56,95 @@ func (a *app) connect(args []string) int {
 	for _, w := range prof.Warnings {
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
+	if f.foreground {
+		return a.connectForeground(prof, f)
+	}
+	return a.connectService(prof, f)
+}
+
+// connectForeground runs the tunnel manager in this process: for headless
+// machines, scripts and tests.
+func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	if runtime.GOOS != "linux" {
 		fmt.Fprintf(a.stderr, "cvpn connect: --foreground is only implemented on Linux so far\n")
 		return exitError
 	}
 	if os.Geteuid() != 0 {
-		fmt.Fprintln(a.stderr, "cvpn connect: creating the tun device and setting routes needs root; run it with sudo")
+		fmt.Fprintln(a.stderr, "cvpn connect: creating the tun device and setting routes needs root; run it with sudo, or connect through the cvpn service without --foreground")
 		return exitError
 	}
 	var prompter openvpn.Prompter
 	switch {
-	case *authFile != "":
-		prompter = authFilePrompter(*authFile)
+	case f.authFile != "":
+		prompter = authFilePrompter(f.authFile)
 	case isTerminal(os.Stdin):
 		prompter = terminalPrompter{in: os.Stdin, out: a.stderr}
 	}
-
-	mtu := prof.Remotes[0].MTU.TunMTU
-	if mtu == 0 {
-		mtu = 1500
-	}
-	name := *devName
-	if name == "" && prof.Dev != "" && prof.Dev != "tun" {
-		name = prof.Dev
-	}
-	dev, err := tun.Create(name, mtu)
-	if err != nil {
-		return a.fail("connect", err)
-	}
-	if name, err = dev.Name(); err != nil {
-		_ = dev.Close()
-		return a.fail("connect", fmt.Errorf("tun device name: %w", err))
-	}
-
 	logf := func(format string, args ...any) {}
-	if *verbose || *debug {
+	if f.verbose || f.debug {
 		logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }
 	}
-	opts := openvpn.Options{Logf: logf, Prompter: prompter, Version: "cvpn " + version, NoKeyExport: *noEKM}
-	if *debug {
-		opts.Debugf = logf
+	cfg := tunnel.Config{Version: "cvpn " + version, Logf: logf,
+		Guard: func(ctx context.Context) error { return userguard.Check(ctx, userguard.NewSystemSource()) }}
+	if f.debug {
+		cfg.Debugf = logf
 	}
-	conf := &tunnel.Configurator{Device: name, MTU: mtu, Profile: prof, Logf: logf,
-		Warnf: func(format string, args ...any) { fmt.Fprintf(a.stderr, "warning: "+format+"\n", args...) }}
-	opts.Configure = conf.Configure
-
+	m := tunnel.NewManager(cfg)
+	events, stop := m.Subscribe()
+	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	s, err := openvpn.Dial(ctx, prof, dev, opts)
+	t, err := m.Connect(ctx, tunnel.Request{Profile: prof, Device: f.devName, Prompter: prompter, NoKeyExport: f.noEKM, Owner: os.Getuid()})
 	if err != nil {
-		_ = dev.Close()
 		return a.fail("connect", err)
 	}
+	go m.WatchGuard(ctx, 5*time.Second)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	fmt.Fprintf(a.stdout, "%s: device %s\n", prof.Name, name)
-	events := s.Events()
+	fmt.Fprintf(a.stdout, "%s: device %s\n", prof.Name, t.Status().Device)
 	signals := 0
-	for events != nil {
+	for {
 		select {
-		case ev, ok := <-events:
-			if !ok {
-				events = nil
-				continue
-			}
-			if line := eventLine(ev); line != "" {
+		case ev := <-events:
+			if line := eventLine(&ev); line != "" {
 				fmt.Fprintln(a.stdout, line)
 			}
 		case <-sigs:
 			signals++
 			if signals == 1 {
 				fmt.Fprintln(a.stdout, "disconnecting")
-				go s.Close()
+				go t.Disconnect(ctx, "")
 			} else {
 				cancel() // a second Ctrl-C: stop without waiting for the server
 			}
+			continue
+		case <-t.Done():
+		}
+		if isDone(t) {
+			break
 		}
 	}
-	werr := s.Wait()
-	if rerr := conf.Revert(); rerr != nil {
-		fmt.Fprintf(a.stderr, "cvpn connect: undo network configuration: %v\n", rerr)
+	for len(events) > 0 { // what happened last, e.g. the final state
+		ev := <-events
+		if line := eventLine(&ev); line != "" {
+			fmt.Fprintln(a.stdout, line)
+		}
 	}
-	if werr != nil && !errors.Is(werr, context.Canceled) {
-		fmt.Fprintf(a.stderr, "cvpn connect: %s\n", advice(werr))
+	if err := t.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(a.stderr, "cvpn connect: %s\n", advice(err))
 		return exitError
 	}
 	return exitOK
+}
+
+func isDone(t *tunnel.Tunnel) bool {
+	select {
+	case <-t.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // loadProfile parses PROFILE as a file if one exists by that name, else
@@ -156,42 +164,34 @@ func (a *app) loadProfile(arg string) (*profile.Profile, error) {
 	return p, err
 }
 
-// eventLine renders an event as one line for the terminal.
-func eventLine(ev openvpn.Event) string {
-	switch e := ev.(type) {
-	case *openvpn.StateChange:
-		switch e.To {
-		case openvpn.StateConnected:
-			c := e.Connection
-			if c == nil {
-				return "connected"
+// eventLine renders a tunnel event as one line for the terminal, or ""
+// for events not worth a line (statistics, diagnostics).
+func eventLine(ev *tunnel.Event) string {
+	switch ev.Kind {
+	case tunnel.EventState:
+		st := ev.Status
+		switch {
+		case ev.State == "connected" && st != nil:
+			addr := st.IPv4
+			if addr == "" {
+				addr = st.IPv6
 			}
-			addr := "(no address)"
-			if c.IPv4.IsValid() {
-				addr = c.IPv4.Addr().String()
-			} else if c.IPv6.IsValid() {
-				addr = c.IPv6.Addr().String()
+			if addr == "" {
+				addr = "(no address)"
 			}
-			return fmt.Sprintf("connected %s via %v/%s %s", addr, c.Remote, c.Proto, c.Cipher)
-		case openvpn.StateReconnecting:
-			return fmt.Sprintf("reconnecting: %v (%s)", e.Err, e.Detail)
-		case openvpn.StateDisconnected:
+			return fmt.Sprintf("connected %s via %s/%s %s", addr, st.Remote, st.Proto, st.Cipher)
+		case ev.State == "disconnected":
 			return "disconnected"
-		case openvpn.StateExiting:
-			if e.Err != nil {
-				return ""
-			}
+		case ev.State == "exiting" && ev.Message == "exiting":
+			return ""
 		}
-		if e.Detail != "" {
-			return fmt.Sprintf("%s: %s", e.To, e.Detail)
-		}
-		return e.To.String()
-	case *openvpn.AuthFailure:
-		return e.String()
-	case *openvpn.Warning:
-		return e.String()
-	case *openvpn.Info:
-		return e.String()
+		return ev.Message
+	case tunnel.EventWarning:
+		return "warning: " + ev.Message
+	case tunnel.EventAuthFailure, tunnel.EventNotice:
+		return ev.Message
+	case tunnel.EventInfo:
+		return "server info: " + ev.Message
 	}
 	return ""
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/tunnel"
 )
 
 func TestConnectArguments(t *testing.T) {
@@ -23,8 +23,9 @@ func TestConnectArguments(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{[]string{"connect", "x.ovpn"}, exitUsage, "connect --foreground PROFILE"},
-		{[]string{"connect", "--foreground"}, exitUsage, "Usage: cvpn connect --foreground PROFILE"},
+		{[]string{"connect", "x.ovpn"}, exitError, "x.ovpn: file does not exist"},
+		{[]string{"connect", "--foreground"}, exitUsage, "Usage: cvpn connect PROFILE"},
+		{[]string{"connect", "a", "b"}, exitUsage, "Usage: cvpn connect PROFILE"},
 		{[]string{"connect", "--foreground", "/nonexistent/x.ovpn"}, exitError, "does not exist"},
 		{[]string{"connect", "--foreground", "nosuchprofile"}, exitError, "nosuchprofile"},
 	}
@@ -37,16 +38,28 @@ func TestConnectArguments(t *testing.T) {
 }
 
 func TestEventLine(t *testing.T) {
-	connected := &openvpn.StateChange{To: openvpn.StateConnected, Connection: &openvpn.ConnectionInfo{
-		Remote: netip.MustParseAddrPort("198.18.1.1:1194"), Proto: "udp", Cipher: "AES-256-GCM",
-		IPv4: netip.MustParsePrefix("198.19.1.2/24"),
-	}}
-	if got, want := eventLine(connected), "connected 198.19.1.2 via 198.18.1.1:1194/udp AES-256-GCM"; got != want {
-		t.Errorf("got %q, want %q", got, want)
+	tests := []struct {
+		ev   tunnel.Event
+		want string
+	}{
+		{tunnel.Event{Kind: tunnel.EventState, State: "connected", Status: &tunnel.Status{
+			Remote: "198.18.1.1:1194", Proto: "udp", Cipher: "AES-256-GCM", IPv4: "198.19.1.2"}},
+			"connected 198.19.1.2 via 198.18.1.1:1194/udp AES-256-GCM"},
+		{tunnel.Event{Kind: tunnel.EventState, State: "connected", Status: &tunnel.Status{
+			Remote: "[fd00::1]:1194", Proto: "tcp", Cipher: "AES-128-GCM", IPv6: "fd00::2"}},
+			"connected fd00::2 via [fd00::1]:1194/tcp AES-128-GCM"},
+		{tunnel.Event{Kind: tunnel.EventState, State: "reconnecting", Message: "reconnecting: next attempt in 1s: no packets"},
+			"reconnecting: next attempt in 1s: no packets"},
+		{tunnel.Event{Kind: tunnel.EventState, State: "disconnected", Message: "2 users are logged in"}, "disconnected"},
+		{tunnel.Event{Kind: tunnel.EventWarning, Message: "route skipped"}, "warning: route skipped"},
+		{tunnel.Event{Kind: tunnel.EventInfo, Message: "hello"}, "server info: hello"},
+		{tunnel.Event{Kind: tunnel.EventStats}, ""},
+		{tunnel.Event{Kind: tunnel.EventLog, Message: "noise"}, ""},
 	}
-	rec := &openvpn.StateChange{To: openvpn.StateReconnecting, Err: errors.New("no packets"), Detail: "next attempt in 1s"}
-	if got := eventLine(rec); got != "reconnecting: no packets (next attempt in 1s)" {
-		t.Errorf("got %q", got)
+	for _, tt := range tests {
+		if got := eventLine(&tt.ev); got != tt.want {
+			t.Errorf("eventLine(%+v) = %q, want %q", tt.ev, got, tt.want)
+		}
 	}
 }
 

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/client"
+	"github.com/cvpn/cvpn/service/svcrun"
+	"github.com/cvpn/cvpn/tunnel"
+)
+
+// defaultWait bounds calls to the service that should be quick.
+const defaultWait = 20 * time.Second
+
+func (a *app) client() *client.Client { return client.New(a.socket) }
+
+func serviceCommand() *command {
+	return &command{
+		name:    "service",
+		args:    "[--debug] [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--utmp FILE]",
+		summary: "run the privileged cvpn service (systemd, launchd and the Windows service manager start it)",
+		run:     (*app).service,
+	}
+}
+
+func (a *app) service(args []string) int {
+	const synopsis = "service [--debug] [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--utmp FILE]"
+	var cfg service.Config
+	fs := flag.NewFlagSet("service", flag.ContinueOnError)
+	fs.BoolVar(&cfg.Debug, "debug", false, "write packet-level detail to the diagnostic log")
+	fs.StringVar(&cfg.Addr, "socket", "", "listen on `PATH` (default $CVPN_SOCKET, else the system's)")
+	fs.StringVar(&cfg.StateDir, "state-dir", "", "keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the system's)")
+	fs.StringVar(&cfg.LogDir, "log-dir", "", "write logs to `DIR` (default $CVPN_LOG_DIR, else the system's)")
+	utmp := fs.String("utmp", "", "count logged-in users from this utmp `FILE` instead of logind (for tests and odd systems)")
+	if _, code, ok := a.parseFlags(fs, args, synopsis, 0); !ok {
+		return code
+	}
+	if *utmp != "" {
+		src, err := utmpSource(*utmp)
+		if err != nil {
+			fmt.Fprintf(a.stderr, "cvpn service: %v\n", err)
+			return exitUsage
+		}
+		cfg.Sessions = src
+		cfg.Backend = func() string { return "utmp " + *utmp }
+	}
+	cfg.Version = version
+	cfg.Ready = func() { _ = svcrun.Ready() }
+	cfg.Stderr = func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) }
+	err := svcrun.Run("cvpn", func(ctx context.Context) error { return service.Run(ctx, cfg) })
+	if err != nil {
+		fmt.Fprintf(a.stderr, "cvpn service: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func disconnectCommand() *command {
+	return &command{
+		name:    "disconnect",
+		args:    "[NAME] [--json]",
+		summary: "disconnect a tunnel, or every tunnel when no name is given",
+		run:     (*app).disconnect,
+	}
+}
+
+func (a *app) disconnect(args []string) int {
+	const synopsis = "disconnect [NAME] [--json]"
+	fs := flag.NewFlagSet("disconnect", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the resulting status as JSON")
+	var pos []string
+	var code int
+	var ok bool
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, code, ok = a.parseFlags(fs, args, synopsis, 1)
+	} else {
+		pos, code, ok = a.parseFlags(fs, args, synopsis, 0)
+	}
+	if !ok {
+		return code
+	}
+	name := ""
+	if len(pos) == 1 {
+		name = pos[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), defaultWait)
+	defer cancel()
+	st, err := a.client().Disconnect(ctx, name)
+	if err != nil {
+		return a.fail("disconnect", err)
+	}
+	if *asJSON {
+		return a.printJSON(st)
+	}
+	if name == "" {
+		fmt.Fprintln(a.stdout, "disconnected all tunnels")
+	} else {
+		fmt.Fprintf(a.stdout, "disconnected %s\n", name)
+	}
+	return exitOK
+}
+
+func statusCommand() *command {
+	return &command{
+		name:    "status",
+		args:    "[--json]",
+		summary: "show the tunnels, their addresses and traffic counters",
+		run:     (*app).status,
+	}
+}
+
+func (a *app) status(args []string) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the status as JSON (for scripts)")
+	if _, code, ok := a.parseFlags(fs, args, "status [--json]", 0); !ok {
+		return code
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), defaultWait)
+	defer cancel()
+	st, err := a.client().Status(ctx)
+	if err != nil {
+		return a.fail("status", err)
+	}
+	if *asJSON {
+		return a.printJSON(st)
+	}
+	if len(st.Tunnels) == 0 {
+		fmt.Fprintln(a.stdout, "no tunnels")
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tSTATE\tADDRESS\tSERVER\tDEVICE\tUP FOR\tSENT\tRECEIVED")
+	for _, t := range st.Tunnels {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.Profile, stateText(t), orDash(addrOf(t)),
+			orDash(serverOf(t)), t.Device, upFor(t), byteCount(t.TxBytes), byteCount(t.RxBytes))
+	}
+	_ = tw.Flush()
+	return exitOK
+}
+
+func stateText(t tunnel.Status) string {
+	if t.LastError != "" && t.State != "connected" {
+		return t.State + " (" + t.LastError + ")"
+	}
+	return t.State
+}
+
+func addrOf(t tunnel.Status) string {
+	if t.IPv4 != "" {
+		return t.IPv4
+	}
+	return t.IPv6
+}
+
+func serverOf(t tunnel.Status) string {
+	if t.Remote == "" {
+		return ""
+	}
+	return t.Remote + "/" + t.Proto
+}
+
+func upFor(t tunnel.Status) string {
+	if t.ConnectedSince == nil {
+		return "-"
+	}
+	return time.Since(*t.ConnectedSince).Round(time.Second).String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// byteCount renders n bytes for people: 0 B, 1.5 KiB, 20.0 MiB.
+func byteCount(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// interruptible returns a context canceled by Ctrl-C, for commands that
+// run until the user stops them.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}

@@ -1,0 +1,275 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cvpn/cvpn/logs"
+	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/service/ipc"
+	"github.com/cvpn/cvpn/service/userguard"
+	"github.com/cvpn/cvpn/tunnel"
+)
+
+// Server answers the local API for one tunnel manager. Every request passes
+// the access check first (access.go); handlers are thin and leave the work
+// to the manager.
+type Server struct {
+	Manager *tunnel.Manager
+	Logs    *logs.Dir
+	// Sessions lists the machine's logins: for the one-user guard's status
+	// and for the access policy (who is at the console).
+	Sessions userguard.Source
+	// Backend names the session source in use, for status.
+	Backend func() string
+	// Version is the service's version, reported by status.
+	Version string
+	// Logf is the service's own diagnostic log.
+	Logf logs.Func
+	// Facts adds lines to a diagnostics bundle (OS, version…).
+	Facts func() []string
+
+	prompts prompts
+}
+
+type peerKey struct{}
+
+// Handler returns the API's HTTP handler, wrapped in the access check.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+PathStatus, s.status)
+	mux.HandleFunc("POST "+PathConnect, s.connect)
+	mux.HandleFunc("POST "+PathDisconnect, s.disconnect)
+	mux.HandleFunc("GET "+PathEvents, s.events)
+	mux.HandleFunc("POST "+PathAnswer, s.answer)
+	mux.HandleFunc("GET "+PathLogs, s.logs)
+	mux.HandleFunc("GET "+PathLogsExport, s.export)
+	return s.guardAccess(mux)
+}
+
+// Serve answers connections from l until ctx ends. Each connection's peer
+// is looked up once, when accepted.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			p, err := ipc.PeerOf(c)
+			if err != nil {
+				return context.WithValue(ctx, peerKey{}, peerResult{err: err})
+			}
+			return context.WithValue(ctx, peerKey{}, peerResult{peer: p})
+		},
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(sctx)
+		_ = hs.Close() // event streams never finish by themselves
+	}()
+	err := hs.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+type peerResult struct {
+	peer ipc.Peer
+	err  error
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.statusBody(r.Context()))
+}
+
+func (s *Server) statusBody(ctx context.Context) StatusBody {
+	body := StatusBody{Version: s.Version, Tunnels: s.Manager.List()}
+	if body.Tunnels == nil {
+		body.Tunnels = []tunnel.Status{}
+	}
+	if s.Sessions != nil {
+		sess, err := s.Sessions.Sessions(ctx)
+		if err != nil {
+			body.Sessions.Error = err.Error()
+		}
+		seen := map[string]bool{}
+		for _, x := range sess {
+			if !seen[x.User] {
+				seen[x.User] = true
+				body.Sessions.Users = append(body.Sessions.Users, x.User)
+			}
+		}
+	}
+	if s.Backend != nil {
+		body.Sessions.Backend = s.Backend()
+	}
+	return body
+}
+
+func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
+	var body ConnectBody
+	if !readJSON(w, r, &body) {
+		return
+	}
+	if body.Name == "" || body.Profile == "" {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "connect: a profile name and text are required")
+		return
+	}
+	p, err := profile.Parse([]byte(body.Profile), profile.ParseOptions{Name: body.Name})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, CodeInvalidProfile, err.Error())
+		return
+	}
+	p.Name = body.Name
+	pr := peerOf(r)
+	s.logf("%s: connect requested by uid %d (pid %d)", p.Name, pr.UID, pr.PID)
+	t, err := s.Manager.Connect(r.Context(), tunnel.Request{
+		Profile:     p,
+		Device:      body.Device,
+		Prompter:    s.prompter(p.Name),
+		NoKeyExport: body.NoKeyExport,
+		Owner:       pr.UID,
+	})
+	if err != nil {
+		s.logf("%s: refused: %v", p.Name, err)
+		status, code := classify(err)
+		writeError(w, status, code, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusAccepted, t.Status())
+}
+
+// classify maps the manager's errors to HTTP statuses and API codes.
+func classify(err error) (int, string) {
+	var conflict *tunnel.ConflictError
+	var users *userguard.TooManyUsersError
+	switch {
+	case errors.As(err, &conflict):
+		return http.StatusConflict, CodeConflict
+	case errors.As(err, &users):
+		return http.StatusForbidden, CodeTooManyUsers
+	case errors.Is(err, tunnel.ErrAlreadyUp):
+		return http.StatusConflict, CodeAlreadyConnected
+	case errors.Is(err, tunnel.ErrTooMany):
+		return http.StatusConflict, CodeTooMany
+	case errors.Is(err, tunnel.ErrNotConnected):
+		return http.StatusNotFound, CodeNotConnected
+	}
+	return http.StatusInternalServerError, CodeInternal
+}
+
+func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
+	var body DisconnectBody
+	if !readJSON(w, r, &body) {
+		return
+	}
+	pr := peerOf(r)
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	var err error
+	if body.Name == "" {
+		s.logf("disconnect all requested by uid %d", pr.UID)
+		err = s.Manager.DisconnectAll(ctx, "")
+	} else {
+		s.logf("%s: disconnect requested by uid %d", body.Name, pr.UID)
+		err = s.Manager.Disconnect(ctx, body.Name)
+	}
+	if err != nil {
+		status, code := classify(err)
+		writeError(w, status, code, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, s.statusBody(r.Context()))
+}
+
+// events streams every event as a JSON line until the client goes away.
+// It starts with one state event per tunnel so a client that attaches late
+// (the GUI after a restart) knows where things stand.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	ch, stop := s.Manager.Subscribe()
+	defer stop()
+	fl, _ := w.(http.Flusher)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	for _, st := range s.Manager.List() {
+		st := st
+		_ = enc.Encode(tunnel.Event{Time: time.Now(), Kind: tunnel.EventState, Tunnel: st.Profile, State: st.State, Status: &st})
+	}
+	for _, p := range s.prompts.pending() {
+		_ = enc.Encode(tunnel.Event{Time: time.Now(), Kind: tunnel.EventPrompt, Tunnel: p.Tunnel, Prompt: p})
+	}
+	if fl != nil {
+		fl.Flush()
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			if err := enc.Encode(ev); err != nil {
+				return
+			}
+			if fl != nil && len(ch) == 0 {
+				fl.Flush()
+			}
+		}
+	}
+}
+
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
+	var body AnswerBody
+	if !readJSON(w, r, &body) {
+		return
+	}
+	// Register the secrets before anything could log them.
+	if s.Logs != nil {
+		for _, v := range []string{body.Password, body.Response} {
+			s.Logs.Redactor().RegisterSecret(v)
+		}
+	}
+	if !s.prompts.answer(body) {
+		writeError(w, http.StatusNotFound, CodeNoPrompt, fmt.Sprintf("answer: no prompt %q is waiting (it was answered, canceled or timed out)", body.ID))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxBody bounds request bodies: a profile is at most profile.MaxProfileSize.
+const maxBody = profile.MaxProfileSize + 64<<10
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "read request: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, ErrorBody{Code: code, Message: msg})
+}

@@ -1,0 +1,299 @@
+package service_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cvpn/cvpn/logs"
+	"github.com/cvpn/cvpn/openvpn"
+	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/client"
+	"github.com/cvpn/cvpn/service/ipc"
+	"github.com/cvpn/cvpn/service/userguard"
+	"github.com/cvpn/cvpn/tunnel"
+	"github.com/cvpn/cvpn/tunnel/tunneltest"
+)
+
+// testService runs a Server over a real unix socket, with the fake engine
+// and network of tunneltest behind its manager.
+type testService struct {
+	os    *tunneltest.OS
+	logs  *logs.Dir
+	c     *client.Client
+	users []string // who the session source says is logged in
+}
+
+func startService(t *testing.T) *testService {
+	t.Helper()
+	ts := &testService{os: tunneltest.NewOS(), users: []string{"alice"}}
+	dir, err := logs.Open(t.TempDir(), logs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.logs = dir
+	src := userguard.SourceFunc(func(context.Context) ([]userguard.Session, error) {
+		var out []userguard.Session
+		for _, u := range ts.users {
+			out = append(out, userguard.Session{User: u, UID: 1000, TTY: "tty1", Kind: userguard.KindConsole})
+		}
+		return out, nil
+	})
+	log := dir.Logger(false)
+	m := tunnel.NewManager(tunnel.Config{
+		Hooks: ts.os.Hooks(), Logf: log.Logf, Redact: dir.Redactor().Redact, ConnLog: dir.Connections(),
+		Guard: func(ctx context.Context) error { return userguard.Check(ctx, src) },
+	})
+	srv := &service.Server{Manager: m, Logs: dir, Sessions: src, Version: "test", Logf: log.Logf,
+		Backend: func() string { return "fake" }}
+	sock := filepath.Join(t.TempDir(), "cvpn.sock")
+	l, err := ipc.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		_ = m.Close(context.Background())
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+		_ = dir.Close()
+	})
+	ts.c = client.New(sock)
+	return ts
+}
+
+func profileText(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("../profile/testdata/aws-ad-mfa.ovpn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// nextEvent reads events until one matches.
+func nextEvent(t *testing.T, ev *client.Events, match func(*client.Event) bool) *client.Event {
+	t.Helper()
+	got := make(chan *client.Event, 1)
+	go func() {
+		for {
+			e, err := ev.Next()
+			if err != nil {
+				close(got)
+				return
+			}
+			if match(e) {
+				got <- e
+				return
+			}
+		}
+	}()
+	select {
+	case e, ok := <-got:
+		if !ok {
+			t.Fatal("event stream ended")
+		}
+		return e
+	case <-time.After(5 * time.Second):
+		t.Fatal("timed out waiting for an event")
+	}
+	return nil
+}
+
+func TestAPIConnectPromptStatusDisconnect(t *testing.T) {
+	ts := startService(t)
+	ctx := context.Background()
+	events, err := ts.c.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	st, err := ts.c.Connect(ctx, service.ConnectBody{Name: "corp", Profile: profileText(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Profile != "corp" || st.AuthMode != "userpass+mfa" {
+		t.Errorf("connect answered %+v", st)
+	}
+
+	// The engine asks for credentials; the API turns that into an event.
+	sess := ts.os.Session(t, "corp")
+	answered := make(chan *openvpn.Answer, 1)
+	go func() {
+		a, err := sess.Opts.Prompter.Prompt(ctx, &openvpn.Prompt{Kind: openvpn.PromptUserPass, Profile: "corp",
+			AskUsername: true, AskPassword: true})
+		if err != nil {
+			t.Errorf("prompt: %v", err)
+		}
+		answered <- a
+	}()
+	ev := nextEvent(t, events, func(e *client.Event) bool { return e.Prompt != nil })
+	if ev.Prompt.Kind != "userpass" || !ev.Prompt.AskPassword || ev.Tunnel != "corp" {
+		t.Errorf("prompt event %+v", ev.Prompt)
+	}
+	const secret = "correct-horse-battery-staple"
+	if err := ts.c.Answer(ctx, service.AnswerBody{ID: ev.Prompt.ID, Username: "alice", Password: secret}); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-answered; a == nil || a.Username != "alice" || a.Password != secret {
+		t.Fatalf("the engine got %+v", a)
+	}
+	if err := ts.c.Answer(ctx, service.AnswerBody{ID: ev.Prompt.ID, Password: "again"}); !client.IsCode(err, service.CodeNoPrompt) {
+		t.Errorf("second answer: %v", err)
+	}
+	if got := ts.logs.Redactor().Redact("user typed " + secret); strings.Contains(got, secret) {
+		t.Errorf("the answered password is not redacted: %q", got)
+	}
+
+	if err := sess.BringUp(t, "10.8.0", "10.20.0.0 255.255.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	nextEvent(t, events, func(e *client.Event) bool { return e.Kind == tunnel.EventState && e.State == "connected" })
+	sess.Tx.Store(4096)
+	body, err := ts.c.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(body.Tunnels) != 1 || body.Tunnels[0].IPv4 != "10.8.0.2" || body.Tunnels[0].TxBytes != 4096 ||
+		body.Sessions.Backend != "fake" || len(body.Sessions.Users) != 1 {
+		t.Errorf("status %+v", body)
+	}
+
+	if _, err := ts.c.Disconnect(ctx, "corp"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ts.os.Reverted(); len(got) != 1 {
+		t.Errorf("reverted %v after disconnect", got)
+	}
+	body, err = ts.c.Status(ctx)
+	if err != nil || len(body.Tunnels) != 0 {
+		t.Errorf("status after disconnect: %+v %v", body, err)
+	}
+}
+
+func TestAPIRefusals(t *testing.T) {
+	ts := startService(t)
+	ctx := context.Background()
+	good := profileText(t)
+	if _, err := ts.c.Connect(ctx, service.ConnectBody{Name: "up", Profile: good}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		call   func() error
+		code   string
+		status int
+		text   string
+	}{
+		{"profile that runs a program", func() error {
+			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "evil", Profile: good + "up /tmp/evil.sh\n"})
+			return err
+		}, service.CodeInvalidProfile, 400, "runs a program"},
+		{"profile with a file reference", func() error {
+			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "files", Profile: strings.Replace(good, "auth-user-pass", "auth-user-pass /etc/shadow", 1)})
+			return err
+		}, service.CodeInvalidProfile, 400, "shadow"},
+		{"no name", func() error {
+			_, err := ts.c.Connect(ctx, service.ConnectBody{Profile: good})
+			return err
+		}, service.CodeBadRequest, 400, "name"},
+		{"already connected", func() error {
+			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "up", Profile: good})
+			return err
+		}, service.CodeAlreadyConnected, 409, "already connected"},
+		{"disconnect unknown", func() error {
+			_, err := ts.c.Disconnect(ctx, "nope")
+			return err
+		}, service.CodeNotConnected, 404, "nope"},
+		{"answer unknown prompt", func() error {
+			return ts.c.Answer(ctx, service.AnswerBody{ID: "0123"})
+		}, service.CodeNoPrompt, 404, "0123"},
+		{"two users logged in", func() error {
+			ts.users = []string{"alice", "bob"}
+			defer func() { ts.users = []string{"alice"} }()
+			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "second", Profile: good})
+			return err
+		}, service.CodeTooManyUsers, 403, "2 users are logged in (alice, bob)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var e *client.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err %v, want a refusal", err)
+			}
+			if e.Code != tt.code || e.Status != tt.status || !strings.Contains(e.Message, tt.text) {
+				t.Errorf("got %d %s %q; want %d %s and %q", e.Status, e.Code, e.Message, tt.status, tt.code, tt.text)
+			}
+		})
+	}
+}
+
+func TestAPILogsAndExport(t *testing.T) {
+	ts := startService(t)
+	ctx := context.Background()
+	log := ts.logs.Logger(false)
+	for _, l := range []string{"first line", "second line", "third line"} {
+		log.Logf("%s", l)
+	}
+	var out bytes.Buffer
+	if err := ts.c.Logs(ctx, &out, client.LogsOptions{Lines: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); strings.Contains(s, "first line") || !strings.Contains(s, "second line") || !strings.Contains(s, "third line") {
+		t.Errorf("logs -n 2:\n%s", s)
+	}
+
+	// Follow sees a line written after it started.
+	fctx, cancel := context.WithCancel(ctx)
+	var followed bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- ts.c.Logs(fctx, &syncWriter{w: &followed}, client.LogsOptions{Lines: 1, Follow: true}) }()
+	time.Sleep(100 * time.Millisecond)
+	log.Logf("a late line")
+	time.Sleep(600 * time.Millisecond)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("follow: %v", err)
+	}
+
+	data, err := ts.c.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, f := range zr.File {
+		names[f.Name] = true
+	}
+	for _, want := range []string{"logs/diagnostic.log", "service/status.json", "service/facts.txt"} {
+		if !names[want] {
+			t.Errorf("bundle lacks %s; has %v", want, names)
+		}
+	}
+}
+
+type syncWriter struct{ w *bytes.Buffer }
+
+func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+
+func TestClientServiceNotRunning(t *testing.T) {
+	c := client.New(filepath.Join(t.TempDir(), "none.sock"))
+	_, err := c.Status(context.Background())
+	if !errors.Is(err, client.ErrNotRunning) || !strings.Contains(err.Error(), "start it") {
+		t.Errorf("err %v, want ErrNotRunning with advice", err)
+	}
+}

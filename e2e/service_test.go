@@ -304,6 +304,28 @@ func TestService(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+
+	t.Run("SIGTERM stops the tunnels and undoes their routes", func(t *testing.T) {
+		out, e, code := s.cli(t, 0, "connect", "lab", "--auth-file", l.AuthFile, "--json")
+		var st struct{ Profile, State string }
+		if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.Profile != "lab" || st.State != "connected" {
+			t.Fatalf("connect --json: exit %d\nstdout: %s\nstderr: %s", code, out, e)
+		}
+		if err := s.svc.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-s.svc.Done():
+		case <-time.After(15 * time.Second):
+			t.Fatal("the service did not stop within 15 s of SIGTERM")
+		}
+		if routes := clientRoutes(t, l); strings.Contains(routes, "0.0.0.0/1") || strings.Contains(routes, serverIP+" ") {
+			t.Errorf("routes left after SIGTERM:\n%s", routes)
+		}
+		if left, _ := filepath.Glob(filepath.Join(s.state, "*")); len(left) != 0 {
+			t.Errorf("crash-recovery records left after a clean stop: %v", left)
+		}
+	})
 }
 
 func clientRoutes(t *testing.T, l *lab.Lab) string {

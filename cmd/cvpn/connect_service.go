@@ -90,11 +90,18 @@ func (a *app) followConnect(ctx context.Context, c *client.Client, events *clien
 			continue
 		}
 		if line := eventLine(&ev.Event); line != "" && ev.State != "disconnected" {
-			fmt.Fprintln(a.stdout, line)
+			if f.json {
+				fmt.Fprintln(a.stderr, line) // stdout is for the JSON alone
+			} else {
+				fmt.Fprintln(a.stdout, line)
+			}
 		}
 		switch ev.State {
 		case "connected":
 			ans.remember()
+			if f.json && ev.Status != nil {
+				return a.printJSON(ev.Status)
+			}
 			return exitOK
 		case "disconnected":
 			msg := ev.Message
@@ -146,6 +153,8 @@ type answerer struct {
 	prof  *profile.Profile
 	flags connectFlags
 	typed *credstore.Credentials // asked this time, to save once connected
+	// noTerminal pretends stdin is not a terminal (tests).
+	noTerminal bool
 }
 
 func (x *answerer) Prompt(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
@@ -165,7 +174,7 @@ func (x *answerer) Prompt(ctx context.Context, req *openvpn.Prompt) (*openvpn.An
 	switch {
 	case x.flags.authFile != "":
 		p = authFilePrompter(x.flags.authFile)
-	case isTerminal(os.Stdin):
+	case !x.noTerminal && isTerminal(os.Stdin):
 		p = terminalPrompter{in: os.Stdin, out: x.a.stderr}
 	default:
 		return nil, fmt.Errorf("the server asks for credentials and there is no terminal to ask on: run cvpn connect on a terminal, pass --auth-file FILE, or save them with --remember once")

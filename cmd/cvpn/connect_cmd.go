@@ -30,7 +30,7 @@ func connectCommand() *command {
 // connectFlags are connect's options, shared by both modes.
 type connectFlags struct {
 	foreground, remember, forget, verbose, debug, noEKM, json bool
-	authFile, devName                                   string
+	authFile, devName                                         string
 }
 
 func (a *app) connect(args []string) int {

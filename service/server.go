@@ -129,6 +129,10 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, "connect: a profile name and text are required")
 		return
 	}
+	if err := profile.ValidName(body.Name); err != nil {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "connect: "+err.Error())
+		return
+	}
 	p, err := profile.Parse([]byte(body.Profile), profile.ParseOptions{Name: body.Name})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, CodeInvalidProfile, err.Error())

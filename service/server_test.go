@@ -207,6 +207,10 @@ func TestAPIRefusals(t *testing.T) {
 			_, err := ts.c.Connect(ctx, service.ConnectBody{Profile: good})
 			return err
 		}, service.CodeBadRequest, 400, "name"},
+		{"name that escapes", func() error {
+			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "../../etc/x", Profile: good})
+			return err
+		}, service.CodeBadRequest, 400, "invalid profile name"},
 		{"already connected", func() error {
 			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "up", Profile: good})
 			return err

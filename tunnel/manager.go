@@ -17,7 +17,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -172,11 +174,13 @@ func (m *Manager) Connect(ctx context.Context, req Request) (*Tunnel, error) {
 		return nil, errors.New("connect: the profile has no name")
 	}
 	if err := m.reserve(p.Name); err != nil {
+		m.recordRefusal(p, err)
 		return nil, fmt.Errorf("connect %s: %w", p.Name, err)
 	}
 	t, err := m.start(ctx, req)
 	if err != nil {
 		m.release(p.Name)
+		m.recordRefusal(p, err)
 		return nil, fmt.Errorf("connect %s: %w", p.Name, err)
 	}
 	m.mu.Lock()
@@ -355,6 +359,25 @@ func (m *Manager) remove(t *Tunnel) {
 		delete(m.tunnels, t.name)
 	}
 	m.mu.Unlock()
+}
+
+// recordRefusal writes a connection log line for an attempt refused
+// before it reached the network (a second user, a route conflict, a busy
+// name): those are attempts too, and the log is where support looks.
+func (m *Manager) recordRefusal(p *profile.Profile, err error) {
+	m.logf("%s: connect refused: %v", p.Name, err)
+	if m.cfg.ConnLog == nil {
+		return
+	}
+	rec := logs.ConnectionRecord{Profile: p.Name, AuthMode: authMode(p), Result: logs.ResultFailed, Error: err.Error()}
+	if len(p.Remotes) > 0 {
+		r := p.Remotes[0]
+		rec.Endpoint = net.JoinHostPort(r.Host, strconv.Itoa(r.Port))
+		rec.Transport = r.Proto.String()
+	}
+	if werr := m.cfg.ConnLog.Write(rec); werr != nil {
+		m.logf("write connection log: %v", werr)
+	}
 }
 
 func (m *Manager) logf(format string, args ...any) {

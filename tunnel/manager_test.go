@@ -260,10 +260,14 @@ func TestManagerGuard(t *testing.T) {
 		}
 		return nil
 	}
-	m, _ := newTestManager(t, o, func(c *tunnel.Config) { c.Guard = guard })
+	m, dir := newTestManager(t, o, func(c *tunnel.Config) { c.Guard = guard })
 	crowded.Store(true)
 	if _, err := m.Connect(context.Background(), tunnel.Request{Profile: tunneltest.Profile("a")}); err == nil || !strings.Contains(err.Error(), "2 users") {
 		t.Fatalf("connect with two users: %v", err)
+	}
+	if recs := readConnLog(t, dir); len(recs) != 1 || recs[0].Result != logs.ResultFailed ||
+		!strings.Contains(recs[0].Error, "2 users") || recs[0].Endpoint != "198.51.100.1:1194" {
+		t.Errorf("the refusal was not logged as an attempt: %+v", recs)
 	}
 	crowded.Store(false)
 	tn, err := m.Connect(context.Background(), tunnel.Request{Profile: tunneltest.Profile("a")})

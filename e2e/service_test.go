@@ -305,6 +305,29 @@ func TestService(t *testing.T) {
 		}
 	})
 
+	t.Run("an unreachable server gives up after --timeout", func(t *testing.T) {
+		data, err := os.ReadFile(profilePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dead := filepath.Join(l.Dir, "dead.ovpn")
+		text := strings.Replace(string(data), serverIP+" 1194", serverIP+" 1195", 1)
+		if text == string(data) {
+			t.Fatalf("no remote line %q in the profile", serverIP+" 1194")
+		}
+		if err := os.WriteFile(dead, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, e, code := s.cli(t, 0, "connect", dead, "--auth-file", l.AuthFile, "--timeout", "3s")
+		if code != 1 || !strings.Contains(e, "not connected after 3s") {
+			t.Errorf("connect to a dead port: exit %d after %v: %s", code, time.Since(start), e)
+		}
+		if st := s.status(t); len(st.Tunnels) != 0 {
+			t.Errorf("the abandoned tunnel is still there: %+v", st)
+		}
+	})
+
 	t.Run("SIGTERM stops the tunnels and undoes their routes", func(t *testing.T) {
 		out, e, code := s.cli(t, 0, "connect", "lab", "--auth-file", l.AuthFile, "--json")
 		var st struct{ Profile, State string }

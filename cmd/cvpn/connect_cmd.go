@@ -31,10 +31,11 @@ func connectCommand() *command {
 type connectFlags struct {
 	foreground, remember, forget, verbose, debug, noEKM, json bool
 	authFile, devName                                         string
+	timeout                                                   time.Duration
 }
 
 func (a *app) connect(args []string) int {
-	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--foreground] [--dev NAME] [--verbose]"
+	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--foreground] [--dev NAME] [--verbose]"
 	var f connectFlags
 	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
 	fs.BoolVar(&f.foreground, "foreground", false, "run the tunnel in this process (as root) instead of through the cvpn service, until Ctrl-C")
@@ -44,6 +45,7 @@ func (a *app) connect(args []string) int {
 	fs.StringVar(&f.devName, "dev", "", "name the tun device `NAME` (default: the profile's dev, or cvpnN)")
 	fs.BoolVar(&f.verbose, "verbose", false, "show what the engine and the network configuration do")
 	fs.BoolVar(&f.debug, "debug", false, "with --foreground, log every control packet (implies --verbose)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "give up (and disconnect) if not connected within `DURATION`, e.g. 60s; 0 waits until Ctrl-C")
 	fs.BoolVar(&f.json, "json", false, "once connected, print the tunnel's status as JSON (progress goes to stderr)")
 	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/cvpn/cvpn/credstore"
 	"github.com/cvpn/cvpn/openvpn"
@@ -44,24 +45,27 @@ func (a *app) connectService(prof *profile.Profile, f connectFlags) int {
 		return a.fail("connect", err)
 	}
 	ans := &answerer{a: a, prof: prof, flags: f}
-	type result struct {
-		code int
+	done := make(chan int, 1)
+	go func() { done <- a.followConnect(ctx, c, events, ans, f) }()
+	var timeout <-chan time.Time
+	if f.timeout > 0 {
+		timeout = time.After(f.timeout)
 	}
-	done := make(chan result, 1)
-	go func() { done <- result{a.followConnect(ctx, c, events, ans, f)} }()
 	select {
-	case r := <-done:
-		return r.code
+	case code := <-done:
+		return code
 	case <-sigs:
 		fmt.Fprintln(a.stderr, "canceled: disconnecting")
-		cancel()
-		dctx, dcancel := context.WithTimeout(context.Background(), defaultWait)
-		defer dcancel()
-		if _, err := c.Disconnect(dctx, prof.Name); err != nil && !client.IsCode(err, service.CodeNotConnected) {
-			fmt.Fprintf(a.stderr, "cvpn connect: %v\n", err)
-		}
-		return exitError
+	case <-timeout:
+		fmt.Fprintf(a.stderr, "cvpn connect: not connected after %v: giving up and disconnecting\n", f.timeout)
 	}
+	cancel()
+	dctx, dcancel := context.WithTimeout(context.Background(), defaultWait)
+	defer dcancel()
+	if _, err := c.Disconnect(dctx, prof.Name); err != nil && !client.IsCode(err, service.CodeNotConnected) {
+		fmt.Fprintf(a.stderr, "cvpn connect: %v\n", err)
+	}
+	return exitError
 }
 
 // followConnect reads events until the tunnel is connected or gone.

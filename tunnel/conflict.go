@@ -25,19 +25,7 @@ func (e *ConflictError) Error() string {
 // checkConflict compares cfg, about to be applied for t, with every other
 // tunnel's applied configuration. Called with m.netMu held.
 func (m *Manager) checkConflict(t *Tunnel, cfg *tun.Config) error {
-	mine := claimedPrefixes(cfg)
-	for _, o := range m.others(t.name) {
-		o.mu.Lock()
-		oc := o.netcfg
-		o.mu.Unlock()
-		if oc == nil {
-			continue
-		}
-		if a, b, ok := overlap(mine, claimedPrefixes(oc)); ok {
-			return &ConflictError{Tunnel: t.name, Other: o.name, Mine: a, Theirs: b}
-		}
-	}
-	return nil
+	return m.conflictWith(t.name, claimedPrefixes(cfg))
 }
 
 // checkProfileRoutes refuses early a profile whose own route lines already
@@ -57,7 +45,13 @@ func (m *Manager) checkProfileRoutes(p *profile.Profile) error {
 	}
 	m.netMu.Lock()
 	defer m.netMu.Unlock()
-	for _, o := range m.others(p.Name) {
+	return m.conflictWith(p.Name, mine)
+}
+
+// conflictWith returns a ConflictError if any of mine overlaps what
+// another tunnel has applied. Called with m.netMu held.
+func (m *Manager) conflictWith(name string, mine []netip.Prefix) error {
+	for _, o := range m.running(name) {
 		o.mu.Lock()
 		oc := o.netcfg
 		o.mu.Unlock()
@@ -65,22 +59,10 @@ func (m *Manager) checkProfileRoutes(p *profile.Profile) error {
 			continue
 		}
 		if a, b, ok := overlap(mine, claimedPrefixes(oc)); ok {
-			return &ConflictError{Tunnel: p.Name, Other: o.name, Mine: a, Theirs: b}
+			return &ConflictError{Tunnel: name, Other: o.name, Mine: a, Theirs: b}
 		}
 	}
 	return nil
-}
-
-func (m *Manager) others(name string) []*Tunnel {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []*Tunnel
-	for n, t := range m.tunnels {
-		if n != name && t != nil {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // claimedPrefixes is what a configuration takes over: its routes and the

@@ -276,6 +276,20 @@ func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
 	return t, nil
 }
 
+// running returns the tunnels past their start, except the one named
+// except.
+func (m *Manager) running(except string) []*Tunnel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]*Tunnel, 0, len(m.tunnels))
+	for n, t := range m.tunnels {
+		if t != nil && n != except {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // Get returns the tunnel for a profile name.
 func (m *Manager) Get(name string) (*Tunnel, bool) {
 	m.mu.Lock()
@@ -286,14 +300,7 @@ func (m *Manager) Get(name string) (*Tunnel, bool) {
 
 // List returns the status of every tunnel, sorted by name.
 func (m *Manager) List() []Status {
-	m.mu.Lock()
-	ts := make([]*Tunnel, 0, len(m.tunnels))
-	for _, t := range m.tunnels {
-		if t != nil {
-			ts = append(ts, t)
-		}
-	}
-	m.mu.Unlock()
+	ts := m.running("")
 	out := make([]Status, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, t.Status())
@@ -315,14 +322,7 @@ func (m *Manager) Disconnect(ctx context.Context, name string) error {
 // DisconnectAll disconnects every tunnel, giving reason (if any) as the
 // cause in their events and connection records.
 func (m *Manager) DisconnectAll(ctx context.Context, reason string) error {
-	m.mu.Lock()
-	ts := make([]*Tunnel, 0, len(m.tunnels))
-	for _, t := range m.tunnels {
-		if t != nil {
-			ts = append(ts, t)
-		}
-	}
-	m.mu.Unlock()
+	ts := m.running("")
 	var wg sync.WaitGroup
 	errs := make([]error, len(ts))
 	for i, t := range ts {

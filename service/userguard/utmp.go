@@ -98,6 +98,12 @@ func cString(b []byte) string {
 // common after a crash (nobody wrote the DEAD_PROCESS record), and counting
 // them would lock the remaining user out until a reboot.
 func utmpSessions(recs []utmpRecord, alive func(pid int) bool) []Session {
+	return liveSessions(recs, alive, utmpKind)
+}
+
+// liveSessions is the rule both utmp formats share: live USER_PROCESS
+// records with a user name, classified by kind.
+func liveSessions(recs []utmpRecord, alive func(pid int) bool, kind func(line, host string) Kind) []Session {
 	var out []Session
 	for _, r := range recs {
 		if r.Type != utmpUserProcess || r.User == "" {
@@ -111,7 +117,7 @@ func utmpSessions(recs []utmpRecord, alive func(pid int) bool) []Session {
 			UID:  -1,
 			TTY:  r.Line,
 			Host: r.Host,
-			Kind: utmpKind(r.Line, r.Host),
+			Kind: kind(r.Line, r.Host),
 			PID:  int(r.PID),
 		})
 	}

@@ -49,23 +49,13 @@ const (
 	utmpxVersion = "utmpx-1.00"
 )
 
-// utmpxRecord is the subset of a struct utmpx32 the guard needs.
-type utmpxRecord struct {
-	Type  int16
-	PID   int32
-	Line  string
-	User  string
-	Host  string
-	TVSec int32
-}
-
 // parseUtmpx decodes a utmpx file. It reports false when the file does not
 // start with the signature record: Libc itself rejects such a file, and
 // reading it at our stride would turn garbage into logins (or, worse, into
 // an empty list). An empty file has no records, as for Libc, which writes
 // the header only on its first update. A trailing partial record is
 // ignored, as in parseUtmp.
-func parseUtmpx(data []byte) ([]utmpxRecord, bool) {
+func parseUtmpx(data []byte) ([]utmpRecord, bool) {
 	if len(data) == 0 {
 		return nil, true
 	}
@@ -77,16 +67,16 @@ func parseUtmpx(data []byte) ([]utmpxRecord, bool) {
 		return nil, false
 	}
 	n := len(data)/utmpxRecordSize - 1
-	recs := make([]utmpxRecord, 0, n)
+	recs := make([]utmpRecord, 0, n)
 	for i := 1; i <= n; i++ {
 		recs = append(recs, decodeUtmpxRecord(data[i*utmpxRecordSize:(i+1)*utmpxRecordSize]))
 	}
 	return recs, true
 }
 
-func decodeUtmpxRecord(b []byte) utmpxRecord {
+func decodeUtmpxRecord(b []byte) utmpRecord {
 	le := binary.LittleEndian
-	return utmpxRecord{
+	return utmpRecord{
 		Type:  int16(le.Uint16(b[utmpxOffType:])),
 		PID:   int32(le.Uint32(b[utmpxOffPID:])),
 		Line:  cString(b[utmpxOffLine : utmpxOffLine+utmpxLineSize]),
@@ -96,28 +86,10 @@ func decodeUtmpxRecord(b []byte) utmpxRecord {
 	}
 }
 
-// utmpxSessions keeps the live USER_PROCESS records, for the same reason as
-// utmpSessions: a crash leaves stale entries that would lock the remaining
-// user out until a reboot.
-func utmpxSessions(recs []utmpxRecord, alive func(pid int) bool) []Session {
-	var out []Session
-	for _, r := range recs {
-		if r.Type != utmpxUserProcess || r.User == "" {
-			continue
-		}
-		if r.PID <= 0 || !alive(int(r.PID)) {
-			continue
-		}
-		out = append(out, Session{
-			User: r.User,
-			UID:  -1,
-			TTY:  r.Line,
-			Host: r.Host,
-			Kind: utmpxKind(r.Line, r.Host),
-			PID:  int(r.PID),
-		})
-	}
-	return out
+// utmpxSessions keeps the live USER_PROCESS records (the same type value
+// as on Linux), for the same reason as utmpSessions.
+func utmpxSessions(recs []utmpRecord, alive func(pid int) bool) []Session {
+	return liveSessions(recs, alive, utmpxKind)
 }
 
 // utmpxKind guesses the kind from macOS conventions: loginwindow records

@@ -61,7 +61,7 @@ func TestParseUtmpx(t *testing.T) {
 	if !ok || len(recs) != 4 {
 		t.Fatalf("parsed %d records (ok %v), want 4: the header is not a record", len(recs), ok)
 	}
-	want := utmpxRecord{Type: utmpxUserProcess, PID: 2001, Line: "ttys001", User: "bob", Host: "203.0.113.9", TVSec: 1_700_000_003}
+	want := utmpRecord{Type: utmpxUserProcess, PID: 2001, Line: "ttys001", User: "bob", Host: "203.0.113.9", TVSec: 1_700_000_003}
 	if recs[2] != want {
 		t.Errorf("record 2 = %+v, want %+v", recs[2], want)
 	}

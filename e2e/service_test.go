@@ -245,6 +245,14 @@ func TestService(t *testing.T) {
 		if routes := clientRoutes(t, l); !strings.Contains(routes, serverIP+" ") {
 			t.Fatalf("no route keeping the server outside the tunnel:\n%s", routes)
 		}
+		// A second service must not start, let alone undo the first one's routes.
+		second := lab.Command(t.Context(), l.ClientNS, s.bin, "service", "--socket", s.sock, "--state-dir", s.state, "--log-dir", s.logs, "--utmp", s.utmp)
+		if out, err := second.CombinedOutput(); err == nil || !strings.Contains(string(out), "already running") {
+			t.Errorf("a second service: %v\n%s", err, out)
+		}
+		if routes := clientRoutes(t, l); !strings.Contains(routes, serverIP+" ") {
+			t.Fatalf("the second service touched the first one's routes:\n%s", routes)
+		}
 		if err := s.svc.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

@@ -90,6 +90,12 @@ func Run(ctx context.Context, cfg Config) error {
 		Guard:    func(ctx context.Context) error { return userguard.Check(ctx, src) },
 	})
 	log.Logf("service %s starting (pid %d)", cfg.Version, os.Getpid())
+	// Listen first: it fails when another service is running, and that
+	// service's routes are not ours to undo.
+	l, err := ipc.Listen(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("service: %w", err)
+	}
 	recovered, err := m.Recover()
 	for _, line := range recovered {
 		cfg.Stderr("recovered: %s", line)
@@ -97,10 +103,6 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		log.Errorf("recover: %v", err)
 		cfg.Stderr("warning: %v", err)
-	}
-	l, err := ipc.Listen(cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("service: %w", err)
 	}
 	backend := cfg.Backend
 	if backend == nil {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // tcpConn frames packets with OpenVPN's 16-bit big-endian length prefix
@@ -24,6 +25,12 @@ type tcpConn struct {
 }
 
 const tcpReadBuffer = 256 << 10
+
+// tcpWriteTimeout bounds one batch write. A server that stops reading
+// (hung, or gone without a reset) would otherwise block the writer, and with
+// it the control loop, forever once the socket buffers fill; a timeout
+// turns that into a link error, and the session reconnects.
+var tcpWriteTimeout = 30 * time.Second
 
 func newTCP(c *net.TCPConn) *tcpConn {
 	return &tcpConn{c: c, rbuf: make([]byte, tcpReadBuffer), wbuf: make([]byte, 0, tcpReadBuffer)}
@@ -93,6 +100,9 @@ func (t *tcpConn) WriteBatch(bufs [][]byte) error {
 		w = append(w, b...)
 	}
 	t.wbuf = w[:0]
+	if err := t.c.SetWriteDeadline(time.Now().Add(tcpWriteTimeout)); err != nil {
+		return fmt.Errorf("write tcp %s: %w", t.RemoteAddr(), err)
+	}
 	if _, err := t.c.Write(w); err != nil {
 		return fmt.Errorf("write tcp %s: %w", t.RemoteAddr(), err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 )
@@ -192,6 +193,49 @@ func TestTCPPeerHangUp(t *testing.T) {
 	_, err = c.ReadBatch([][]byte{make([]byte, 100)}, []int{0})
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("got %v, want unexpected EOF", err)
+	}
+}
+
+// A server that accepts but never reads must not block a writer forever.
+func TestTCPWriteTimeout(t *testing.T) {
+	defer func(d time.Duration) { tcpWriteTimeout = d }(tcpWriteTimeout)
+	tcpWriteTimeout = 200 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := make(chan net.Conn, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			held <- c // accepted, never read
+		}
+	}()
+	c, err := Dial(context.Background(), TCP, ln.Addr().(*net.TCPAddr).AddrPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	defer func() {
+		if sc := <-held; sc != nil {
+			sc.Close()
+		}
+	}()
+	batch := make([][]byte, 64)
+	for i := range batch {
+		batch[i] = make([]byte, 1400)
+	}
+	for i := 0; ; i++ {
+		err := c.WriteBatch(batch)
+		if err != nil {
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("write failed with %v, want a deadline error", err)
+			}
+			return
+		}
+		if i > 100000 {
+			t.Fatal("wrote gigabytes to a peer that never reads")
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 10m
+CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./profile/... ./logs/... ./openvpn/...
 
 .PHONY: all build demo test lint unit fuzz bench package clean deps-build deps-lab deps-test
 
@@ -42,6 +43,8 @@ lint: deps-build $(TOOLS)/staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(TOOLS)/staticcheck ./...
+	@# The product packages must stay buildable (and vet-clean) for Windows and macOS.
+	for os in windows darwin; do GOOS=$$os CGO_ENABLED=0 $(GO) vet $(CROSS_PKGS) || exit 1; done
 
 unit: deps-build
 	CGO_ENABLED=0 $(GO) test -count=1 ./...

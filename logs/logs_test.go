@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -174,57 +173,6 @@ func TestAgeByName(t *testing.T) {
 	sort.Strings(want)
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("kept %v, want %v", names, want)
-	}
-}
-
-func TestModes(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
-
-	tests := []struct {
-		name    string
-		prepare func(t *testing.T, dir string)
-	}{
-		{"fresh", func(t *testing.T, dir string) {}},
-		{"repair", func(t *testing.T, dir string) {
-			if err := os.MkdirAll(dir, 0o777); err != nil {
-				t.Fatal(err)
-			}
-			for _, n := range []string{"connection.jsonl", "diagnostic-2026-01-01T00-00-00.000.log.gz"} {
-				if err := os.WriteFile(filepath.Join(dir, n), []byte("{}\n"), 0o666); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "a", "logs")
-			tt.prepare(t, dir)
-			now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
-			d, err := Open(dir, Options{Now: func() time.Time { return now }})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
-			d.Logger(false).Logf("hello")
-			if err := d.Connections().Write(ConnectionRecord{Profile: "p"}); err != nil {
-				t.Fatal(err)
-			}
-			if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
-				t.Fatalf("dir mode: %v %v", fi.Mode(), err)
-			}
-			entries, _ := os.ReadDir(dir)
-			if len(entries) < 2 {
-				t.Fatalf("files: %v", entries)
-			}
-			for _, e := range entries {
-				fi, err := e.Info()
-				if err != nil || fi.Mode().Perm() != 0o600 {
-					t.Errorf("%s mode %v %v", e.Name(), fi.Mode(), err)
-				}
-			}
-		})
 	}
 }
 

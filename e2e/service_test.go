@@ -163,7 +163,7 @@ func (s *svcLab) status(t *testing.T) statusJSON {
 // start; and no secret reaches any log.
 func TestService(t *testing.T) {
 	l := lab.NewT(t, lab.Options{Server: lab.ServerOptions{UserPass: true, AuthGenToken: true,
-		Extra: []string{`push "redirect-gateway def1"`}}})
+		Extra: []string{`push "redirect-gateway def1"`, "duplicate-cn"}}})
 	s := newSvcLab(t, l)
 	s.start(t)
 	profilePath := filepath.Join(l.Dir, "lab.ovpn")
@@ -176,16 +176,18 @@ func TestService(t *testing.T) {
 	_, password := l.Credentials()
 	serverIP := l.ServerLinkIP.String()
 
-	connect := func() {
+	// With duplicate-cn the server hands each connection a fresh address.
+	tunnelNet := strings.TrimSuffix(l.TunnelPrefix.Addr().String(), "0")
+	connect := func(t *testing.T) {
 		t.Helper()
 		out, e, code := s.cli(t, 0, "connect", "lab", "--auth-file", l.AuthFile)
-		if code != 0 || !strings.Contains(out, "connected "+l.TunnelPrefix.Addr().Next().Next().String()) {
+		if code != 0 || !strings.Contains(out, "connected "+tunnelNet) {
 			t.Fatalf("cvpn connect lab: exit %d\nstdout: %s\nstderr: %s", code, out, e)
 		}
 	}
 
 	t.Run("connect, status, traffic, disconnect", func(t *testing.T) {
-		connect()
+		connect(t)
 		transfer(t, l, l.ServerTunIP, 4<<20, 0)
 		st := s.status(t)
 		if len(st.Tunnels) != 1 || st.Tunnels[0].State != "connected" || !l.TunnelPrefix.Contains(netip.MustParseAddr(st.Tunnels[0].IPv4)) ||
@@ -198,6 +200,19 @@ func TestService(t *testing.T) {
 		if _, e, code := s.cli(t, 0, "connect", "lab", "--auth-file", l.AuthFile); code == 0 || !strings.Contains(e, "already connected") {
 			t.Errorf("second connect: exit %d: %s", code, e)
 		}
+		// A second profile for the same server gets an address in the same
+		// subnet: the service refuses it and names both tunnels.
+		if _, e, code := s.cli(t, 0, "profile", "import", profilePath, "--name", "lab-again"); code != 0 {
+			t.Fatalf("import: %s", e)
+		}
+		_, e, code := s.cli(t, 0, "connect", "lab-again", "--auth-file", l.AuthFile)
+		if code != 1 || !strings.Contains(e, `the routes of "lab-again" conflict with the connected tunnel "lab"`) {
+			t.Errorf("overlapping second tunnel: exit %d: %s", code, e)
+		}
+		if st := s.status(t); len(st.Tunnels) != 1 || st.Tunnels[0].State != "connected" {
+			t.Errorf("the first tunnel suffered from the refused one: %+v", st)
+		}
+		transfer(t, l, l.ServerTunIP, 1<<20, 0)
 		if _, e, code := s.cli(t, 0, "disconnect", "lab"); code != 0 {
 			t.Fatalf("disconnect: %s", e)
 		}
@@ -224,7 +239,7 @@ func TestService(t *testing.T) {
 	})
 
 	t.Run("second user logs in", func(t *testing.T) {
-		connect()
+		connect(t)
 		s.setUsers(t, "root", "daemon")
 		defer s.setUsers(t, "root")
 		deadline := time.Now().Add(20 * time.Second)
@@ -241,7 +256,7 @@ func TestService(t *testing.T) {
 	})
 
 	t.Run("SIGKILL, then the next start undoes the routes", func(t *testing.T) {
-		connect()
+		connect(t)
 		if routes := clientRoutes(t, l); !strings.Contains(routes, serverIP+" ") {
 			t.Fatalf("no route keeping the server outside the tunnel:\n%s", routes)
 		}
@@ -267,7 +282,7 @@ func TestService(t *testing.T) {
 		if routes := clientRoutes(t, l); strings.Contains(routes, serverIP+" ") {
 			t.Errorf("route left after recovery:\n%s", routes)
 		}
-		connect() // and it works again
+		connect(t) // and it works again
 		if _, e, code := s.cli(t, 0, "disconnect"); code != 0 {
 			t.Fatalf("disconnect all: %s", e)
 		}

@@ -157,30 +157,37 @@ type answerer struct {
 	prof  *profile.Profile
 	flags connectFlags
 	typed *credstore.Credentials // asked this time, to save once connected
-	// noTerminal pretends stdin is not a terminal (tests).
+	// noTerminal pretends stdin is not a terminal, and term replaces the
+	// terminal (tests).
 	noTerminal bool
+	term       openvpn.Prompter
 }
 
 func (x *answerer) Prompt(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
-	if req.Kind == openvpn.PromptUserPass && req.StaticChallenge == nil && req.Retry == "" && !x.flags.forget && x.flags.authFile == "" {
-		if saved, err := credstore.Load(x.prof.Name); err == nil {
-			fmt.Fprintf(x.a.stderr, "using the saved credentials of %s\n", saved.Username)
-			return &openvpn.Answer{Username: saved.Username, Password: saved.Password}, nil
-		} else if !errors.Is(err, credstore.ErrNotFound) && x.flags.remember {
-			fmt.Fprintf(x.a.stderr, "warning: %v\n", err)
-		}
-	}
 	if req.Retry != "" {
 		// The server refused: whatever was saved is wrong now.
 		_ = credstore.Delete(x.prof.Name)
 	}
-	var p openvpn.Prompter
-	switch {
-	case x.flags.authFile != "":
-		p = authFilePrompter(x.flags.authFile)
-	case !x.noTerminal && isTerminal(os.Stdin):
-		p = terminalPrompter{in: os.Stdin, out: x.a.stderr}
-	default:
+	p := x.asker()
+	if saved := x.saved(req); saved != nil {
+		if req.StaticChallenge == nil {
+			fmt.Fprintf(x.a.stderr, "using the saved credentials of %s\n", saved.Username)
+			return &openvpn.Answer{Username: saved.Username, Password: saved.Password}, nil
+		}
+		// A one-time code is never saved: ask for it alone.
+		if p == nil {
+			return nil, fmt.Errorf("the profile asks for a one-time code (%q) and there is no terminal to ask on: run cvpn connect on a terminal", req.StaticChallenge.Text)
+		}
+		fmt.Fprintf(x.a.stderr, "using the saved password of %s\n", saved.Username)
+		code := *req
+		code.Username, code.AskUsername, code.AskPassword = saved.Username, false, false
+		got, err := p.Prompt(ctx, &code)
+		if err != nil {
+			return nil, err
+		}
+		return &openvpn.Answer{Username: saved.Username, Password: saved.Password, Response: got.Response}, nil
+	}
+	if p == nil {
 		return nil, fmt.Errorf("the server asks for credentials and there is no terminal to ask on: run cvpn connect on a terminal, pass --auth-file FILE, or save them with --remember once")
 	}
 	got, err := p.Prompt(ctx, req)
@@ -188,6 +195,36 @@ func (x *answerer) Prompt(ctx context.Context, req *openvpn.Prompt) (*openvpn.An
 		x.typed = &credstore.Credentials{Username: got.Username, Password: got.Password}
 	}
 	return got, err
+}
+
+// saved returns the keyring's credentials when they may answer req: a
+// first password prompt, no --auth-file, no --forget.
+func (x *answerer) saved(req *openvpn.Prompt) *credstore.Credentials {
+	if req.Kind != openvpn.PromptUserPass || !req.AskPassword || req.Retry != "" || x.flags.forget || x.flags.authFile != "" {
+		return nil
+	}
+	c, err := credstore.Load(x.prof.Name)
+	if err != nil {
+		if !errors.Is(err, credstore.ErrNotFound) && x.flags.remember {
+			fmt.Fprintf(x.a.stderr, "warning: %v\n", err)
+		}
+		return nil
+	}
+	return &c
+}
+
+// asker is where prompts not answered from the keyring go: the auth file,
+// else the terminal; nil when there is neither.
+func (x *answerer) asker() openvpn.Prompter {
+	switch {
+	case x.flags.authFile != "":
+		return authFilePrompter(x.flags.authFile)
+	case x.term != nil:
+		return x.term
+	case !x.noTerminal && isTerminal(os.Stdin):
+		return terminalPrompter{in: os.Stdin, out: x.a.stderr}
+	}
+	return nil
 }
 
 // remember saves the credentials typed for a connection that worked.

@@ -91,3 +91,36 @@ func testProfileNamed(t *testing.T, name string) *profile.Profile {
 	p.Name = name
 	return p
 }
+
+// With a static challenge the saved password is used and only the one-time
+// code is asked for.
+func TestAnswererStaticChallenge(t *testing.T) {
+	keyring.MockInit()
+	if err := credstore.Save("mfa", credstore.Credentials{Username: "alice", Password: "saved-pass"}); err != nil {
+		t.Fatal(err)
+	}
+	var asked *openvpn.Prompt
+	term := openvpn.PrompterFunc(func(_ context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
+		asked = req
+		return &openvpn.Answer{Username: req.Username, Response: "123456"}, nil
+	})
+	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
+	x := &answerer{a: a, prof: testProfileNamed(t, "mfa"), term: term}
+	req := &openvpn.Prompt{Kind: openvpn.PromptUserPass, AskUsername: true, AskPassword: true,
+		StaticChallenge: &profile.StaticChallenge{Text: "Enter MFA code"}}
+	got, err := x.Prompt(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Username != "alice" || got.Password != "saved-pass" || got.Response != "123456" {
+		t.Errorf("answer %+v", got)
+	}
+	if asked == nil || asked.AskPassword || asked.AskUsername || asked.StaticChallenge == nil {
+		t.Errorf("the terminal was asked %+v; want the code alone", asked)
+	}
+	// Without a terminal the code cannot be asked: a clear error, no hang.
+	x = &answerer{a: a, prof: testProfileNamed(t, "mfa"), noTerminal: true}
+	if _, err := x.Prompt(context.Background(), req); err == nil {
+		t.Error("no error without a terminal for the one-time code")
+	}
+}

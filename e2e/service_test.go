@@ -20,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvpn/cvpn/credstore"
 	"github.com/cvpn/cvpn/e2e/lab"
+	"github.com/cvpn/cvpn/internal/keyringtest"
 )
 
 // svcLab is a cvpn service running in a lab's client namespace, driven by
@@ -113,10 +115,23 @@ func (s *svcLab) start(t *testing.T) *lab.Process {
 // lab's namespaces: only the socket connects it to the service.
 func (s *svcLab) cli(t *testing.T, uid int, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	return s.runCLI(t, uid, nil, args)
+}
+
+// cliEnv runs the cvpn CLI as root like cli, with env added to its
+// environment (later entries win), such as a keyring session's.
+func (s *svcLab) cliEnv(t *testing.T, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	return s.runCLI(t, 0, env, args)
+}
+
+func (s *svcLab) runCLI(t *testing.T, uid int, env, args []string) (stdout, stderr string, code int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, s.bin, args...)
 	cmd.Env = append(os.Environ(), "CVPN_SOCKET="+s.sock, "CVPN_CONFIG_DIR="+s.config)
+	cmd.Env = append(cmd.Env, env...)
 	if uid != 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 		cmd.Env = append(os.Environ(), "CVPN_SOCKET="+s.sock, "HOME=/nonexistent")
@@ -158,9 +173,10 @@ func (s *svcLab) status(t *testing.T) statusJSON {
 
 // TestService drives the service as a desktop would: the CLI imports a
 // profile, connects with a password, shows status and counters and
-// disconnects; an unprivileged stranger is refused; a second logged-in
-// user ends the tunnel; a SIGKILLed service's routes are undone by the next
-// start; and no secret reaches any log.
+// disconnects; a password remembered in a private keyring answers the next
+// connect, and --forget removes it; an unprivileged stranger is refused; a
+// second logged-in user ends the tunnel; a SIGKILLed service's routes are
+// undone by the next start; and no secret reaches any log.
 func TestService(t *testing.T) {
 	l := lab.NewT(t, lab.Options{Server: lab.ServerOptions{UserPass: true, AuthGenToken: true,
 		Extra: []string{`push "redirect-gateway def1"`, "duplicate-cn"}}})
@@ -221,6 +237,67 @@ func TestService(t *testing.T) {
 		}
 		if st := s.status(t); len(st.Tunnels) != 0 {
 			t.Errorf("status after disconnect: %+v", st)
+		}
+	})
+
+	t.Run("remember the password in the keyring", func(t *testing.T) {
+		kr := keyringtest.Start(t)
+		env := kr.Env()
+		user, _ := l.Credentials()
+		item := map[string]string{"service": credstore.Service, "username": "lab"}
+		before, err := os.ReadFile(kr.LoginKeyringFile())
+		if err != nil {
+			t.Fatalf("no login keyring file: %v", err)
+		}
+		disconnect := func(t *testing.T) {
+			t.Helper()
+			if _, e, code := s.cli(t, 0, "disconnect", "lab"); code != 0 {
+				t.Fatalf("disconnect: %s", e)
+			}
+		}
+		// A connection that worked with --remember saves what the auth
+		// file answered.
+		out, e, code := s.cliEnv(t, env, "connect", "lab", "--remember", "--auth-file", l.AuthFile)
+		if code != 0 || !strings.Contains(e, "saved the password of "+user+" for lab in the keyring") {
+			t.Fatalf("connect --remember: exit %d\nstdout: %s\nstderr: %s", code, out, e)
+		}
+		disconnect(t)
+		if n := len(kr.Items(t, item)); n != 1 {
+			t.Errorf("the keyring holds %d items for lab, want 1", n)
+		}
+		// Without --auth-file and without a terminal, only the keyring
+		// can answer.
+		out, e, code = s.cliEnv(t, env, "connect", "lab")
+		if code != 0 || !strings.Contains(out, "connected "+tunnelNet) || !strings.Contains(e, "using the saved credentials of "+user) {
+			t.Fatalf("connect from the keyring: exit %d\nstdout: %s\nstderr: %s", code, out, e)
+		}
+		transfer(t, l, l.ServerTunIP, 1<<20, 0)
+		disconnect(t)
+
+		after, err := os.ReadFile(kr.LoginKeyringFile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(before, after) {
+			t.Fatalf("%s did not change: the item was not stored on disk, so the next check proves nothing", kr.LoginKeyringFile())
+		}
+		kr.CheckNoPlaintext(t, password)
+
+		// --forget deletes the item before connecting; after it nothing
+		// answers a connect without a terminal.
+		if out, e, code := s.cliEnv(t, env, "connect", "lab", "--forget", "--auth-file", l.AuthFile); code != 0 {
+			t.Fatalf("connect --forget: exit %d\nstdout: %s\nstderr: %s", code, out, e)
+		}
+		disconnect(t)
+		if n := len(kr.Items(t, item)); n != 0 {
+			t.Errorf("the keyring holds %d items for lab after --forget, want 0", n)
+		}
+		_, e, code = s.cliEnv(t, env, "connect", "lab")
+		if code != 1 || !strings.Contains(e, "no terminal to ask on") {
+			t.Errorf("connect after --forget: exit %d: %s", code, e)
+		}
+		if st := s.status(t); len(st.Tunnels) != 0 {
+			t.Errorf("the refused connect left a tunnel: %+v", st)
 		}
 	})
 

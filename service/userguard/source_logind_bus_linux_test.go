@@ -1,23 +1,20 @@
 package userguard
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/cvpn/cvpn/internal/keyringtest"
 )
 
 // This file runs the logind source against a private dbus-daemon with a
 // fake org.freedesktop.login1 on it, so the D-Bus calls themselves (method
-// names, signatures, decoding) are tested without a system bus. It skips
-// where dbus-daemon is not installed.
+// names, signatures, decoding) are tested without a system bus. Without
+// dbus-daemon it skips on a laptop and fails under CI=true.
 
 type fakeSessionRef struct {
 	ID   string
@@ -80,59 +77,13 @@ func wireProps(props map[string]dbus.Variant) map[string]dbus.Variant {
 	return out
 }
 
-// startBus runs a private dbus-daemon and points the system bus address at
-// it for the rest of the test.
+// startBus runs a private dbus-daemon (a CI failure, not a skip, when it is
+// missing) and points the system bus address at it for the rest of the test.
 func startBus(t *testing.T) string {
 	t.Helper()
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		t.Skip("dbus-daemon not installed")
-	}
-	dir := t.TempDir()
-	addr := "unix:path=" + filepath.Join(dir, "bus")
-	conf := `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>custom</type>
-  <listen>` + addr + `</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>`
-	confPath := filepath.Join(dir, "bus.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(daemon, "--config-file="+confPath, "--nofork", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Skipf("start dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(out).ReadString('\n')
-		ready <- strings.TrimSpace(line)
-	}()
-	select {
-	case got := <-ready:
-		if got == "" {
-			t.Skip("dbus-daemon printed no address")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("dbus-daemon did not start")
-	}
-	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", addr)
-	return addr
+	s := keyringtest.StartBus(t)
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", s.Addr)
+	return s.Addr
 }
 
 // serveLogind owns org.freedesktop.login1 on the bus with m and sessions.

@@ -90,6 +90,13 @@ const (
 	// challenge (for AWS SAML: open Challenge.Text, a URL, and answer with
 	// the SAMLResponse).
 	PromptChallenge
+	// PromptPassphrase asks for the Password that unlocks the profile's
+	// private key or PKCS#12 bundle. Retry is set when the last one was
+	// wrong. The answer never leaves memory: no log, no file.
+	PromptPassphrase
+	// PromptProxyAuth asks for the Username and Password of the HTTP or
+	// SOCKS proxy named in Prompt.Proxy.
+	PromptProxyAuth
 )
 
 // Prompt is one request for credentials.
@@ -109,6 +116,8 @@ type Prompt struct {
 	Challenge *push.Challenge
 	// Retry is the server's reason when asking again after a failure.
 	Retry string
+	// Proxy is the proxy's host:port for PromptProxyAuth.
+	Proxy string
 }
 
 // Answer is the user's reply to a Prompt.

@@ -39,6 +39,7 @@ func (o *Options) String() string {
 	}
 	w.list("dhcp-option DOMAIN", d.Domains)
 	w.list("dhcp-option DOMAIN-SEARCH", d.DomainSearch)
+	w.list("dhcp-option DOMAIN-ROUTE", d.DomainRoute)
 	for _, a := range d.NTP {
 		w.add("dhcp-option NTP", a.String())
 	}

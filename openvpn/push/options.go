@@ -175,12 +175,16 @@ type DHCPOptions struct {
 	// uses the last as the connection suffix.
 	Domains      []string
 	DomainSearch []string
-	NTP          []netip.Addr
-	WINS         []netip.Addr
-	NBDD         []netip.Addr
-	NBS          string
-	NBT          int
-	DisableNBT   bool
+	// DomainRoute holds "DOMAIN-ROUTE" values: names whose queries go to
+	// the VPN's servers ("." for all), as systemd-resolved's helper
+	// script reads them.
+	DomainRoute []string
+	NTP         []netip.Addr
+	WINS        []netip.Addr
+	NBDD        []netip.Addr
+	NBS         string
+	NBT         int
+	DisableNBT  bool
 }
 
 // DNSOptions is the 2.6 "dns" option.

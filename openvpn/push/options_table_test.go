@@ -81,6 +81,8 @@ func TestParseOptionsTable(t *testing.T) {
 					DNSSEC: "optional", Transport: "DoT", SNI: "dns.corp.example"},
 				{Priority: 5, Addresses: []netip.AddrPort{netip.AddrPortFrom(ip("10.0.0.5"), 0)}},
 			}}},
+		{"dhcp-option DOMAIN-ROUTE", []string{"dhcp-option DOMAIN-ROUTE .", "dhcp-option DOMAIN-ROUTE corp.example"},
+			func(o *Options) any { return o.DHCP.DomainRoute }, []string{".", "corp.example"}},
 		{"resolvers fall back to dhcp-option", []string{"dhcp-option DNS 10.0.0.53", "dhcp-option DOMAIN-SEARCH a.example"},
 			func(o *Options) any { s, d := o.Resolvers(); return []any{s, d} },
 			[]any{[]netip.AddrPort{netip.AddrPortFrom(ip("10.0.0.53"), 0)}, []string{"a.example"}}},

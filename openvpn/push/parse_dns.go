@@ -71,6 +71,10 @@ func (p *parser) dhcpOption(name string, a []string) {
 			return
 		}
 		d.DomainSearch = append(d.DomainSearch, val)
+	case "DOMAIN-ROUTE":
+		if needValue() && len(d.DomainRoute) < maxDomainSearch {
+			d.DomainRoute = append(d.DomainRoute, val)
+		}
 	case "NBS":
 		if needValue() {
 			d.NBS = val

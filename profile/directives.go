@@ -106,7 +106,7 @@ func init() {
 	add("pull-filter", spec{min: 2, max: 2, fn: (*parser).pullFilter})
 	add("block-ipv6", spec{fn: func(p *parser, d *directive) { p.prof.Routing.BlockIPv6 = true }})
 	add("allow-pull-fqdn", spec{fn: func(p *parser, d *directive) { p.prof.Routing.AllowPullFQDN = true }})
-	add("dhcp-option", spec{min: 1, max: 2, fn: (*parser).dhcpOption})
+	add("dhcp-option", spec{min: 1, max: 3, fn: (*parser).dhcpOption})
 	add("dns", spec{min: 2, max: -1, fn: (*parser).dns})
 	add("block-outside-dns", spec{fn: func(p *parser, d *directive) { p.prof.DNS.BlockOutsideDNS = true }})
 
@@ -122,6 +122,7 @@ func init() {
 	add("ignore-unknown-option", spec{min: 1, max: -1, fn: (*parser).ignoreUnknownOption})
 	add("push-peer-info", spec{fn: func(p *parser, d *directive) { p.prof.PushPeerInfo = true }})
 	add("script-security", spec{min: 1, max: 1, fn: (*parser).scriptSecurity})
+	add("user group", spec{min: 1, max: 1, fn: (*parser).privDrop})
 	add("verb", spec{min: 1, max: 1, fn: (*parser).verb})
 	add("mute", spec{min: 1, max: 1, fn: (*parser).mute})
 
@@ -157,8 +158,15 @@ func (p *parser) apply(d *directive) {
 		p.apply(&directive{name: strings.TrimPrefix(d.args[1], "--"), args: d.args[2:], line: d.line, opt: true})
 		return
 	}
+	if helper := dnsHelper(d); helper != "" {
+		p.warnf(d.line, d.name, "ignored: cvpn sets the server's DNS settings itself, so the helper script %s is not needed (cvpn never runs scripts)", printable(helper))
+		return
+	}
 	if r, ok := refusalFor(d.name); ok {
 		p.errorf(d.line, d.name, "%s", r.fix, r.msg)
+		return
+	}
+	if p.removed(d) {
 		return
 	}
 	sp := specs[d.name]
@@ -187,6 +195,10 @@ func (p *parser) apply(d *directive) {
 	}
 	if sp.perConn && p.inBlock == 0 && len(p.blocks) > 0 {
 		p.warnf(d.line, d.name, "comes after a <connection> block, so it only applies to the blocks below it")
+	}
+	if d.replacedBy > 0 && d.name != "tls-auth" {
+		p.skipReplaced(d)
+		return
 	}
 	if sp.fn == nil {
 		if sp.warn != "" {

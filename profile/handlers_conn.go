@@ -264,7 +264,9 @@ func (p *parser) connection(d *directive) {
 	block.remote = nil
 	block.wrap = wrapSlots{}
 	p.conn, p.inBlock = &block, len(p.blocks)+1
-	for _, sub := range p.lex(d.lines) {
+	subs := p.lex(d.lines)
+	markReplaced(subs)
+	for _, sub := range subs {
 		if p.full() {
 			break
 		}

@@ -281,13 +281,6 @@ func (p *parser) ignoreUnknownOption(d *directive) {
 	}
 }
 
-func (p *parser) scriptSecurity(d *directive) {
-	n, ok := p.intArg(d, d.args[0], "level", 0, 3)
-	if ok && n > 1 {
-		p.errorf(d.line, d.name, "level %d allows running scripts; cvpn never runs scripts from a profile", "remove the line, or use `script-security 1`", n)
-	}
-}
-
 func (p *parser) verb(d *directive) {
 	if n, ok := p.intArg(d, d.args[0], "verbosity", 0, 11); ok {
 		p.prof.Verb = n

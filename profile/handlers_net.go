@@ -195,8 +195,12 @@ func (p *parser) pullFilter(d *directive) {
 	r.PullFilters = append(r.PullFilters, f)
 }
 
-// dhcpOption accepts the types OpenVPN knows (tun.c on Windows, the
-// foreign_option environment elsewhere) and checks the addresses.
+// dhcpOption accepts what OpenVPN 2.6 accepts. On Linux and macOS a stock
+// client passes every dhcp-option to its scripts without looking at it; on
+// Windows it checks the types it knows (tun.c). cvpn checks the values of
+// the types it uses, maps DOMAIN-ROUTE (split DNS, as systemd-resolved's
+// helper does), and ignores other types with a warning instead of refusing
+// a profile that stock clients take.
 func (p *parser) dhcpOption(d *directive) {
 	dns := &p.prof.DNS
 	if len(dns.Options) >= maxListItems {
@@ -211,6 +215,10 @@ func (p *parser) dhcpOption(d *directive) {
 	bad := func(fix string) {
 		p.errorf(d.line, d.name, "%s value %q is not valid", fix, printable(typ), printable(val))
 	}
+	if len(d.args) > 2 && typ != "PROXY_HTTP" {
+		p.errorf(d.line, d.name, "%s takes one value, not %d", "write `dhcp-option TYPE VALUE`", printable(typ), len(d.args)-1)
+		return
+	}
 	switch typ {
 	case "DNS", "DNS6", "WINS", "NTP", "NBDD":
 		a, err := netip.ParseAddr(val)
@@ -222,6 +230,15 @@ func (p *parser) dhcpOption(d *directive) {
 		if !validHost(val) {
 			bad("write a domain name")
 			return
+		}
+	case "DOMAIN-ROUTE":
+		// "." routes every query to the VPN's DNS servers.
+		if val != "." && !validHost(val) {
+			bad("write a domain name, or . for every domain")
+			return
+		}
+		if len(dns.RouteDomains) < maxListItems {
+			dns.RouteDomains = append(dns.RouteDomains, val)
 		}
 	case "NBT":
 		if val != "1" && val != "2" && val != "4" && val != "8" {
@@ -239,7 +256,7 @@ func (p *parser) dhcpOption(d *directive) {
 			return
 		}
 	default:
-		p.errorf(d.line, d.name, "unknown type %q", "use DNS, DNS6, DOMAIN, DOMAIN-SEARCH, WINS, NTP, NBT, NBS, NBDD or DISABLE-NBT", printable(typ))
+		p.warnf(d.line, d.name, "type %s is not used by cvpn; ignored", printable(typ))
 		return
 	}
 	dns.Options = append(dns.Options, DHCPOption{Type: typ, Value: val})

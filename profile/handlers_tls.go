@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -140,6 +141,10 @@ func (p *parser) tlsAuth(d *directive) {
 		}
 		w.keyDir, w.keyDirLine = kd, d.line
 		after = []string{"key-direction " + d.args[1]}
+	}
+	if d.replacedBy > 0 {
+		p.skipReplaced(d, after...)
+		return
 	}
 	p.staticKeyFile(d, &w.auth, after)
 }
@@ -281,6 +286,10 @@ func (p *parser) tlsString(d *directive) {
 	case "tls-cipher":
 		t.Cipher = v
 	case "tls-ciphersuites":
+		if problem := checkCiphersuites(v); problem != "" {
+			p.errorf(d.line, d.name, "%s", "tls-ciphersuites takes TLS 1.3 suites, such as TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256; put TLS 1.2 ciphers in tls-cipher", problem)
+			return
+		}
 		t.Ciphersuites = v
 	case "tls-groups", "ecdh-curve":
 		t.Groups = v
@@ -292,6 +301,29 @@ func (p *parser) tlsString(d *directive) {
 			p.errorf(d.line, d.name, "unknown profile %q", "use legacy, preferred or suiteb", printable(v))
 		}
 	}
+}
+
+// tls13Suites are the TLS 1.3 suite names OpenSSL knows.
+var tls13Suites = map[string]bool{
+	"TLS_AES_128_GCM_SHA256": true, "TLS_AES_256_GCM_SHA384": true, "TLS_CHACHA20_POLY1305_SHA256": true,
+	"TLS_AES_128_CCM_SHA256": true, "TLS_AES_128_CCM_8_SHA256": true,
+}
+
+// checkCiphersuites refuses a tls-ciphersuites list with anything but TLS
+// 1.3 suite names: OpenSSL fails to set such a list and OpenVPN 2.6 stops
+// with "Failed to set restricted TLS 1.3 cipher list".
+func checkCiphersuites(list string) string {
+	for _, name := range strings.Split(list, ":") {
+		switch {
+		case tls13Suites[name]:
+		case strings.Contains(name, "-") || strings.HasPrefix(name, "TLS_ECDHE_") || strings.HasPrefix(name, "TLS_RSA_") ||
+			strings.HasPrefix(name, "TLS_DHE_") || strings.Contains(name, "_WITH_"):
+			return fmt.Sprintf("%s is a TLS 1.2 cipher name, which tls-ciphersuites does not take", printable(name))
+		default:
+			return fmt.Sprintf("%s is not a TLS 1.3 cipher suite", printable(name))
+		}
+	}
+	return ""
 }
 
 // dataCipherNames are the data-channel ciphers the cvpn engine implements,

@@ -53,6 +53,9 @@ type directive struct {
 	lines  []srcLine // content of a <connection> block, for the sub-parser
 	end    int       // line of the closing tag
 	opt    bool      // came through "setenv opt": unknown means ignore
+	// replacedBy is the line of a later directive of the same kind that
+	// replaces this file reference, which is then never read.
+	replacedBy int
 }
 
 // splitSource cuts a profile into lines, after the checks that make the rest

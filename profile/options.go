@@ -185,7 +185,11 @@ type DNS struct {
 	// BlockOutsideDNS blocks DNS on other interfaces (a Windows leak guard).
 	BlockOutsideDNS bool
 	SearchDomains   []string
-	Servers         []DNSServer
+	// RouteDomains are the dhcp-option DOMAIN-ROUTE values: names whose
+	// queries go to the VPN's DNS servers ("." for every name), as
+	// systemd-resolved routing domains.
+	RouteDomains []string
+	Servers      []DNSServer
 }
 
 // Timers holds the timer options, already defaulted.

@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -40,6 +42,15 @@ func ParseFile(path string) (*Profile, error) {
 // validated; otherwise the error is an ErrorList holding every problem found
 // (up to MaxErrors), each naming the file, line, directive and fix.
 func Parse(data []byte, opt ParseOptions) (*Profile, error) {
+	p, _, errs := parse(data, opt)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return p, nil
+}
+
+// parse is Parse that also returns the warnings of a profile that failed.
+func parse(data []byte, opt ParseOptions) (*Profile, []Warning, ErrorList) {
 	name := opt.Name
 	if name == "" {
 		name = "profile"
@@ -48,10 +59,12 @@ func Parse(data []byte, opt ParseOptions) (*Profile, error) {
 	lines, bad := splitSource(data)
 	if bad != nil {
 		bad.File = name
-		return nil, ErrorList{bad}
+		return nil, nil, ErrorList{bad}
 	}
 	p.src.lines = lines
-	for _, d := range p.lex(lines) {
+	ds := p.lex(lines)
+	markReplaced(ds)
+	for _, d := range ds {
 		if p.full() {
 			break
 		}
@@ -61,13 +74,14 @@ func Parse(data []byte, opt ParseOptions) (*Profile, error) {
 		p.finish()
 	}
 	p.fixUnknownHints()
+	p.sortFindings()
 	if len(p.errs) > 0 {
-		return nil, p.errs
+		return nil, p.warns, p.errs
 	}
 	p.prof.Name = strings.TrimSuffix(strings.TrimSuffix(name, ".ovpn"), ".conf")
 	p.prof.Warnings = p.warns
 	p.prof.src = p.src
-	return p.prof, nil
+	return p.prof, p.warns, nil
 }
 
 // readCapped reads a regular file of at most max bytes. Devices, pipes and
@@ -261,6 +275,25 @@ func (p *parser) warnf(line int, dir, msg string, args ...any) {
 	if len(p.warns) < MaxErrors {
 		p.warns = append(p.warns, Warning{Line: line, Directive: dir, Text: fmt.Sprintf(msg, args...)})
 	}
+}
+
+// sortFindings puts errors and warnings in line order: checks that run
+// at the end of the file (a certificate without its key) report earlier
+// lines. Findings about the whole profile (line 0) come after those with a
+// line, and the "too many problems" marker stays last.
+func (p *parser) sortFindings() {
+	rank := func(line int) int {
+		if line == 0 {
+			return math.MaxInt
+		}
+		return line
+	}
+	errs := p.errs
+	if p.full() {
+		errs = errs[:len(errs)-1]
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return rank(errs[i].Line) < rank(errs[j].Line) })
+	sort.SliceStable(p.warns, func(i, j int) bool { return rank(p.warns[i].Line) < rank(p.warns[j].Line) })
 }
 
 // fixUnknownHints points unknown-directive errors at an ignore-unknown-option

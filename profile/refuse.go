@@ -33,7 +33,7 @@ var refusals = map[string]refusal{
 	"writepid": refuseFile, "replay-persist": refuseFile, "ifconfig-pool-persist": refuseFile,
 	"tmp-dir": refuseFile, "genkey": refuseFile, "memstats": refuseFile,
 	"syslog": {"sends openvpn's log to syslog; cvpn keeps its own connection logs", "remove the line"},
-	"daemon": refuseProc, "inetd": refuseProc, "chroot": refuseProc, "user": refuseProc, "group": refuseProc,
+	"daemon": refuseProc, "inetd": refuseProc, "chroot": refuseProc,
 	"cd": refuseProc, "setcon": refuseProc, "service": refuseProc, "msg-channel": refuseProc,
 	"dhcp-internal": refuseProc, "allow-nonadmin": refuseProc,
 	"config": {"includes another file; cvpn reads one self-contained profile", "paste the included file's lines in place of this line"},

@@ -18,7 +18,11 @@ type Summary struct {
 	RemoteRandom   bool            `json:"remote_random,omitempty"`
 	RandomHostname bool            `json:"remote_random_hostname,omitempty"`
 
-	Auth            AuthMode `json:"auth"`
+	Auth AuthMode `json:"auth"`
+	// AuthMethods lists every way the profile signs in, in the order the
+	// server checks them: "certificate", "username/password", "MFA (static
+	// challenge)", "SAML".
+	AuthMethods     []string `json:"auth_methods"`
 	ClientCert      string   `json:"client_cert,omitempty"` // subject CN, or "pkcs12"
 	ClientCertUntil string   `json:"client_cert_expires,omitempty"`
 	Username        string   `json:"username,omitempty"`
@@ -79,6 +83,7 @@ func (p *Profile) Summary() Summary {
 		Routes:        len(p.Routing.Routes) + len(p.Routing.Routes6),
 		RenegSec:      int(p.Timers.RenegInterval / time.Second),
 	}
+	s.AuthMethods = p.AuthMethods()
 	if p.TLS.VersionMinOrHighest {
 		s.TLSVersionMin += " or-highest"
 	}
@@ -140,6 +145,25 @@ func (p *Profile) Summary() Summary {
 		s.Warnings = append(s.Warnings, w.String())
 	}
 	return s
+}
+
+// AuthMethods lists every way the profile signs in: a client certificate
+// and a password can both be needed, and a user must know to have both.
+func (p *Profile) AuthMethods() []string {
+	var m []string
+	if p.HasClientCert() || len(p.TLS.Cert) > 0 || len(p.TLS.PKCS12) > 0 {
+		m = append(m, "certificate")
+	}
+	switch {
+	case p.Auth.Federated:
+		m = append(m, "SAML")
+	case p.Auth.UserPass:
+		m = append(m, "username/password")
+		if p.Auth.StaticChallenge != nil {
+			m = append(m, "MFA (static challenge)")
+		}
+	}
+	return m
 }
 
 func firstCert(pemText []byte) *x509.Certificate {

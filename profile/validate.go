@@ -2,6 +2,7 @@ package profile
 
 import (
 	"crypto/tls"
+	"strings"
 	"time"
 )
 
@@ -92,7 +93,14 @@ func (p *parser) finishAuth() {
 		a.Username, a.Password, _ = splitUserPass(string(p.userPass.data))
 	}
 	hasCert := len(p.prof.TLS.PKCS12) > 0 || len(p.prof.TLS.Cert) > 0 || p.cert.set || p.pkcs12.set
-	if !hasCert && !a.UserPass {
+	switch {
+	case hasCert || a.UserPass || a.Federated:
+	case p.isAWS():
+		// AWS exports a mutual-authentication profile without the user's
+		// certificate: the administrator hands that out separately.
+		p.errorf(0, "", "this is an AWS Client VPN profile for certificate (mutual) authentication, and it holds no client certificate",
+			"add the certificate and private key your administrator gave you: paste them into <cert> ... </cert> and <key> ... </key> blocks at the end of the file")
+	default:
 		p.errorf(0, "", "the profile has no way to sign in: no client certificate and no auth-user-pass",
 			"add <cert> and <key> blocks (or pkcs12), or auth-user-pass")
 	}
@@ -104,6 +112,25 @@ func (p *parser) finishAuth() {
 	case a.StaticChallenge != nil && !a.UserPass:
 		p.warnf(p.challengeLine, "static-challenge", "has no effect without auth-user-pass")
 	}
+}
+
+// isAWS reports whether the profile connects to an AWS Client VPN
+// endpoint: its remotes are *.clientvpn.REGION.amazonaws.com names.
+func (p *parser) isAWS() bool {
+	hosts := make([]string, 0, len(p.topRemotes)+len(p.blocks))
+	for _, r := range p.topRemotes {
+		hosts = append(hosts, r.host)
+	}
+	for _, b := range p.blocks {
+		hosts = append(hosts, b.conn.remote.host)
+	}
+	for _, h := range hosts {
+		h = strings.ToLower(strings.TrimSuffix(h, "."))
+		if strings.Contains(h, ".clientvpn.") && (strings.HasSuffix(h, ".amazonaws.com") || strings.HasSuffix(h, ".amazonaws.com.cn")) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parser) finishData() {

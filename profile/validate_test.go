@@ -50,7 +50,7 @@ func TestValidationErrors(t *testing.T) {
 		{"not a key", profileWith(t, block("key", cert)), []string{"test.ovpn:1: key: no -----BEGIN PRIVATE KEY----- block"}},
 		{"encrypted key", profileWith(t, block("key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")), []string{"key: the private key is protected by a passphrase"}},
 		{"two wraps", profileWith(t, block("tls-auth", ta), block("tls-crypt", ta)), []string{"tls-auth, tls-crypt and tls-crypt-v2 exclude one another"}},
-		{"file without dir", profileWith(t, "ca ca.crt"), []string{`test.ovpn:1: ca: refers to the file "ca.crt", but this profile was given without its directory — paste the file's contents into a <ca> ... </ca> block in the profile`}},
+		{"file without dir", profileWith(t, "tls-crypt ta.key"), []string{`test.ovpn:1: tls-crypt: refers to the file "ta.key", but this profile was given without its directory — paste the file's contents into a <tls-crypt> ... </tls-crypt> block in the profile`}},
 		{"cipher none", profileWith(t, "cipher none"), []string{"test.ovpn:1: cipher: turns off encryption"}},
 		{"no usable data cipher", profileWith(t, "data-ciphers BF-CBC:DES-CBC"), []string{"data-ciphers: lists no cipher cvpn supports"}},
 		{"bad digest", profileWith(t, "auth MD5"), []string{`auth: digest "MD5" is not supported by cvpn`}},

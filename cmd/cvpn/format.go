@@ -30,13 +30,13 @@ func writeSummary(w io.Writer, s profile.Summary, source string) {
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", label+pad(label), text)
 	}
-	if s.RemoteRandom {
+	if s.RemoteRandom && len(s.Remotes) > 1 {
 		line("order", "random")
 	}
 	line("transport", s.Transport)
-	auth := s.Auth.String()
-	if s.Auth == profile.AuthSAML && s.ClientCert != "" {
-		auth += " with client certificate"
+	auth := strings.Join(s.AuthMethods, " + ")
+	if auth == "" {
+		auth = s.Auth.String()
 	}
 	line("auth", auth)
 	line("challenge", quoteIf(s.StaticChallenge))

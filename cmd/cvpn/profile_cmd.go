@@ -15,7 +15,7 @@ func profileCommand() *command {
 		name:    "profile",
 		summary: "check, import, list, show and remove VPN profiles",
 		sub: []*command{
-			{name: "check", args: "FILE", summary: "validate an .ovpn file and summarise it", run: (*app).profileCheck},
+			{name: "check", args: "FILE [--json]", summary: "validate an .ovpn file and summarise it; --json lists every problem for scripts", run: (*app).profileCheck},
 			{name: "import", args: "FILE [--name NAME] [--force]", summary: "validate and store a profile (self-contained)", run: (*app).profileImport},
 			{name: "list", args: "[--json]", summary: "list stored profiles", run: (*app).profileList},
 			{name: "show", args: "NAME [--json]", summary: "summarise a stored profile (never prints keys)", run: (*app).profileShow},
@@ -24,20 +24,77 @@ func profileCommand() *command {
 	}
 }
 
+// checkJSON is what "profile check --json" prints: every finding with its
+// place, severity and fix, and the summary when the profile is usable.
+type checkJSON struct {
+	File     string            `json:"file"`
+	Valid    bool              `json:"valid"`
+	Problems []profile.Problem `json:"problems"`
+	Summary  *profile.Summary  `json:"summary,omitempty"`
+}
+
 func (a *app) profileCheck(args []string) int {
-	const synopsis = "profile check FILE"
+	const synopsis = "profile check FILE [--json]"
 	fs := flag.NewFlagSet("profile check", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print every problem (file, line, directive, severity, message, fix) and the summary as JSON")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
 	}
-	p, err := profile.ParseFile(pos[0])
+	name := filepath.Base(pos[0])
+	p, problems, err := profile.CheckFile(pos[0])
+	if *asJSON {
+		out := checkJSON{File: name, Valid: p != nil, Problems: problems}
+		if err != nil {
+			out.Problems = []profile.Problem{{File: name, Severity: profile.SeverityError, Message: err.Error(),
+				Fix: "check the path, and that the file is a readable .ovpn file"}}
+		}
+		if out.Problems == nil {
+			out.Problems = []profile.Problem{}
+		}
+		if p != nil {
+			sum := p.Summary()
+			out.Summary = &sum
+		}
+		if code := a.printJSON(out); code != exitOK {
+			return code
+		}
+		switch {
+		case err != nil:
+			return exitError
+		case p == nil:
+			return exitUsage
+		}
+		return exitOK
+	}
 	if err != nil {
 		return a.fail("profile check", err)
 	}
-	fmt.Fprintf(a.stdout, "%s: OK\n", filepath.Base(pos[0]))
+	if p == nil {
+		errs := 0
+		for _, pr := range problems {
+			if pr.Severity == profile.SeverityError {
+				errs++
+			}
+			fmt.Fprintln(a.stderr, problemLine(pr))
+		}
+		fmt.Fprintf(a.stderr, "cvpn profile check: the profile has %s\n", countProblems(errs))
+		return exitUsage
+	}
+	fmt.Fprintf(a.stdout, "%s: OK\n", name)
 	writeSummary(a.stdout, p.Summary(), "")
 	return exitOK
+}
+
+// problemLine formats a finding the way compilers do, so editors can jump
+// to it: "file:line: directive: message — fix", warnings marked as such.
+func problemLine(pr profile.Problem) string {
+	e := profile.Error{File: pr.File, Line: pr.Line, Directive: pr.Directive, Msg: pr.Message, Fix: pr.Fix}
+	if pr.Severity == profile.SeverityWarning {
+		e.Directive = ""
+		e.Msg = "warning: " + profile.Warning{Directive: pr.Directive, Text: pr.Message}.String()
+	}
+	return e.Error()
 }
 
 func (a *app) profileImport(args []string) int {

@@ -43,12 +43,8 @@ func tlsConfig(t *profile.TLS) (*tls.Config, error) {
 	if t.VersionMax != 0 {
 		cfg.MaxVersion = t.VersionMax
 	}
-	if t.Cipher != "" {
-		suites, err := cipherSuites(t.Cipher)
-		if err != nil {
-			return nil, err
-		}
-		cfg.CipherSuites = suites
+	if len(t.CipherSuites) > 0 {
+		cfg.CipherSuites = t.CipherSuites
 	}
 
 	var roots *x509.CertPool
@@ -190,42 +186,4 @@ func oidShortName(o asn1.ObjectIdentifier) string {
 		return n
 	}
 	return o.String()
-}
-
-// cipherSuites maps a tls-cipher list (OpenSSL or IANA names, colon
-// separated) to the TLS 1.2 suites crypto/tls implements. Names Go does not
-// implement are skipped; if none remain the profile cannot work.
-func cipherSuites(list string) ([]uint16, error) {
-	byName := map[string]uint16{}
-	for _, s := range tls.CipherSuites() {
-		byName[s.Name] = s.ID
-		byName[strings.ReplaceAll(s.Name, "_", "-")] = s.ID
-	}
-	for n, id := range opensslSuiteNames {
-		byName[n] = id
-	}
-	var ids []uint16
-	for _, name := range strings.Split(list, ":") {
-		name = strings.TrimSpace(name)
-		if id, ok := byName[name]; ok {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("tls: no cipher in tls-cipher %q is supported; remove the line or list e.g. ECDHE-RSA-AES256-GCM-SHA384", list)
-	}
-	return ids, nil
-}
-
-var opensslSuiteNames = map[string]uint16{
-	"ECDHE-RSA-AES128-GCM-SHA256":   tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	"ECDHE-RSA-AES256-GCM-SHA384":   tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	"ECDHE-ECDSA-AES128-GCM-SHA256": tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	"ECDHE-ECDSA-AES256-GCM-SHA384": tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	"ECDHE-RSA-CHACHA20-POLY1305":   tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	"ECDHE-ECDSA-CHACHA20-POLY1305": tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	"ECDHE-RSA-AES128-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	"ECDHE-RSA-AES256-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-	"ECDHE-ECDSA-AES128-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-	"ECDHE-ECDSA-AES256-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
 }

@@ -284,7 +284,14 @@ func (p *parser) tlsString(d *directive) {
 	v := d.args[0]
 	switch d.name {
 	case "tls-cipher":
-		t.Cipher = v
+		ids, unknown, byKeyword := resolveTLSCiphers(v)
+		t.Cipher, t.CipherSuites = v, ids
+		switch {
+		case len(ids) == 0 && !byKeyword:
+			p.warnf(d.line, d.name, "names no TLS 1.2 cipher that cvpn has; cvpn offers its default TLS 1.2 ciphers instead (TLS 1.3 is not affected)")
+		case len(unknown) > 0:
+			p.warnf(d.line, d.name, "left out the ciphers cvpn does not have: %s", printable(strings.Join(unknown, ":")))
+		}
 	case "tls-ciphersuites":
 		if problem := checkCiphersuites(v); problem != "" {
 			p.errorf(d.line, d.name, "%s", "tls-ciphersuites takes TLS 1.3 suites, such as TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256; put TLS 1.2 ciphers in tls-cipher", problem)

@@ -290,7 +290,10 @@ type TLS struct {
 	// VersionMax is 0 when unset.
 	VersionMax uint16
 
-	Cipher       string // tls-cipher, OpenSSL names, TLS 1.2 and below
+	Cipher string // tls-cipher, OpenSSL names, TLS 1.2 and below
+	// CipherSuites are Cipher's suites as crypto/tls IDs; nil keeps the
+	// defaults (no tls-cipher, a list by keyword, or no usable name).
+	CipherSuites []uint16
 	Ciphersuites string // tls-ciphersuites, TLS 1.3
 	CertProfile  string // tls-cert-profile
 	Groups       string // tls-groups (or ecdh-curve)

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -47,6 +48,26 @@ func TestRealWorldAccepted(t *testing.T) {
 		{"keysize", []string{"keysize 256"}, []string{"keysize: removed in OpenVPN 2.6 and ignored"}, nil},
 		{"prng", []string{"prng SHA1 16"}, []string{"prng: removed in OpenVPN 2.6 and ignored"}, nil},
 		{"key-method 2", []string{"key-method 2"}, []string{"key-method: removed in OpenVPN 2.5 and ignored"}, nil},
+		{"tls-cipher by keyword", []string{"tls-cipher DEFAULT:@SECLEVEL=0"}, nil,
+			func(t *testing.T, p *Profile) {
+				if p.TLS.CipherSuites != nil || len(p.Warnings) != 0 {
+					t.Errorf("suites %v, warnings %q; want defaults, no warning", p.TLS.CipherSuites, p.Warnings)
+				}
+			}},
+		{"tls-cipher in OpenVPN's spelling", []string{"tls-cipher TLS-ECDHE-RSA-WITH-AES-256-GCM-SHA384:TLS-DHE-RSA-WITH-AES-256-GCM-SHA384"},
+			[]string{"left out the ciphers cvpn does not have: TLS-DHE-RSA-WITH-AES-256-GCM-SHA384"},
+			func(t *testing.T, p *Profile) {
+				if !reflect.DeepEqual(p.TLS.CipherSuites, []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}) {
+					t.Errorf("suites = %x", p.TLS.CipherSuites)
+				}
+			}},
+		{"tls-cipher with only ciphers cvpn lacks", []string{"tls-cipher DHE-RSA-AES256-SHA"},
+			[]string{"names no TLS 1.2 cipher that cvpn has; cvpn offers its default TLS 1.2 ciphers instead"},
+			func(t *testing.T, p *Profile) {
+				if p.TLS.CipherSuites != nil {
+					t.Errorf("suites = %x, want defaults", p.TLS.CipherSuites)
+				}
+			}},
 		{"tls-ciphersuites with TLS 1.3 names", []string{"tls-ciphersuites TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"}, nil,
 			func(t *testing.T, p *Profile) {
 				if p.TLS.Ciphersuites == "" {

@@ -123,6 +123,9 @@ func init() {
 	add("push-peer-info", spec{fn: func(p *parser, d *directive) { p.prof.PushPeerInfo = true }})
 	add("script-security", spec{min: 1, max: 1, fn: (*parser).scriptSecurity})
 	add("user group", spec{min: 1, max: 1, fn: (*parser).privDrop})
+	add("log log-append writepid chroot setcon tmp-dir tls-export-cert memstats replay-persist", spec{min: 1, max: 1, fn: (*parser).harmlessLine})
+	add("status", spec{min: 1, max: 2, fn: (*parser).harmlessLine})
+	add("syslog daemon", spec{max: 1, fn: (*parser).harmlessLine})
 	add("verb", spec{min: 1, max: 1, fn: (*parser).verb})
 	add("mute", spec{min: 1, max: 1, fn: (*parser).mute})
 

@@ -302,7 +302,8 @@ func (p *parser) checkDev() {
 	name := p.prof.Dev
 	switch {
 	case p.devTypeName == "tun":
-	case strings.HasPrefix(name, "tun"):
+	case strings.HasPrefix(name, "tun"), strings.HasPrefix(name, "utun"):
+		// utun is macOS's name for a tun device; cvpn picks its own names.
 	case strings.HasPrefix(name, "tap"):
 		p.errorf(p.devLine, "dev", "tap (layer-2) devices are not supported; cvpn only does tun", "use `dev tun`; the server must use a tun device too")
 	case name == "null":

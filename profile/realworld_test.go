@@ -35,6 +35,12 @@ func TestRealWorldAccepted(t *testing.T) {
 			[]string{"client.up.tunnelblick.sh", "client.down.tunnelblick.sh", "client.2.up.osx.sh"}, nil},
 		{"user and group", []string{"user nobody", "group nogroup"},
 			[]string{"line 1: user: ignored: cvpn runs tunnels in its own service", "line 2: group: ignored"}, nil},
+		{"daemon-style Linux client lines", []string{"daemon", "log-append /var/log/openvpn.log", "status /var/log/openvpn-status.log 10",
+			"writepid /run/openvpn.pid", "syslog vpn", "chroot /var/empty", "replay-persist /var/lib/openvpn/replay", "log /tmp/x.log"},
+			[]string{"line 1: daemon: ignored: cvpn's service already runs in the background",
+				"line 2: log-append: ignored: cvpn keeps its own connection log and writes no file a profile names",
+				"line 3: status: ignored", "line 4: writepid: ignored", "line 5: syslog: ignored", "line 6: chroot: ignored",
+				"line 7: replay-persist: ignored", "line 8: log: ignored"}, nil},
 		{"dhcp-option DOMAIN-ROUTE", []string{"dhcp-option DOMAIN-ROUTE .", "dhcp-option DOMAIN-ROUTE corp.example.com", "dhcp-option DNS 10.8.0.1"}, nil,
 			func(t *testing.T, p *Profile) {
 				if want := []string{".", "corp.example.com"}; !reflect.DeepEqual(p.DNS.RouteDomains, want) {
@@ -106,6 +112,7 @@ func TestRealWorldRefused(t *testing.T) {
 		{"a real script next to a DNS helper", []string{"script-security 2", "up /etc/openvpn/update-resolv-conf", "down /etc/openvpn/cleanup.sh"},
 			"test.ovpn:3: down: runs a program"},
 		{"a helper name with shell after it", []string{"up '/etc/openvpn/update-resolv-conf;/bin/sh'"}, "test.ovpn:1: up: runs a program"},
+		{"cd changes where files are read from", []string{"cd /etc/openvpn"}, "test.ovpn:1: cd: changes the directory that file names are read from"},
 		{"route-up is never a DNS helper", []string{"route-up /etc/openvpn/update-resolv-conf"}, "route-up: runs a program"},
 		{"tls-remote", []string{"tls-remote vpn.example.com"}, "tls-remote: was removed in OpenVPN 2.4 (verify-x509-name replaced it) — write `verify-x509-name NAME name`"},
 		{"no-iv", []string{"no-iv"}, "no-iv: was removed in OpenVPN 2.5"},
@@ -292,5 +299,12 @@ func TestCheckFileProblems(t *testing.T) {
 	}
 	if _, _, err := CheckFile(filepath.Join(dir, "missing.ovpn")); err == nil {
 		t.Error("CheckFile of a missing file: no error")
+	}
+}
+
+func TestMacOSUtunDevice(t *testing.T) {
+	p := mustParse(t, strings.Replace(profileWith(t), "dev tun", "dev utun", 1))
+	if p.Dev != "utun" {
+		t.Errorf("Dev = %q", p.Dev)
 	}
 }

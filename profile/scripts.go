@@ -55,3 +55,27 @@ func (p *parser) scriptSecurity(d *directive) {
 func (p *parser) privDrop(d *directive) {
 	p.warnf(d.line, d.name, "ignored: cvpn runs tunnels in its own service, which needs no privilege dropping")
 }
+
+// harmless are lines that tell a stock client where to write its own files
+// or how to run its process. cvpn writes no file a profile names and runs
+// tunnels inside its service, so these lines have nothing to do; refusing
+// them would refuse working profiles written for a Linux daemon.
+var harmless = map[string]string{
+	"log":             "cvpn keeps its own connection log and writes no file a profile names",
+	"log-append":      "cvpn keeps its own connection log and writes no file a profile names",
+	"status":          "cvpn reports status through cvpn status and writes no file a profile names",
+	"writepid":        "cvpn writes no file a profile names",
+	"syslog":          "cvpn keeps its own logs",
+	"daemon":          "cvpn's service already runs in the background",
+	"chroot":          "cvpn reads every file when the profile is imported, so it needs no jail",
+	"setcon":          "cvpn's service runs under its own security context",
+	"tmp-dir":         "cvpn runs no scripts, so it needs no directory for them",
+	"tls-export-cert": "cvpn runs no scripts, so it exports no certificates for them",
+	"memstats":        "cvpn writes no file a profile names",
+	"replay-persist":  "cvpn keeps replay protection in memory and writes no file a profile names",
+}
+
+// harmlessLine warns that a harmless line is ignored.
+func (p *parser) harmlessLine(d *directive) {
+	p.warnf(d.line, d.name, "ignored: %s", harmless[d.name])
+}

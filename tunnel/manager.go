@@ -246,7 +246,7 @@ func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
 		mtu = 1500
 	}
 	name := req.Device
-	if name == "" && p.Dev != "" && p.Dev != "tun" {
+	if name == "" && p.Dev != "" && p.Dev != "tun" && p.Dev != "utun" {
 		name = p.Dev
 	}
 	dev, devName, err := m.cfg.Hooks.CreateDevice(name, mtu)

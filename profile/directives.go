@@ -126,6 +126,7 @@ func init() {
 	add("log log-append writepid chroot setcon tmp-dir tls-export-cert memstats replay-persist", spec{min: 1, max: 1, fn: (*parser).harmlessLine})
 	add("status", spec{min: 1, max: 2, fn: (*parser).harmlessLine})
 	add("syslog daemon", spec{max: 1, fn: (*parser).harmlessLine})
+	add("providers", spec{min: 1, max: -1, fn: (*parser).harmlessLine})
 	add("verb", spec{min: 1, max: 1, fn: (*parser).verb})
 	add("mute", spec{min: 1, max: 1, fn: (*parser).mute})
 

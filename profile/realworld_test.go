@@ -41,6 +41,7 @@ func TestRealWorldAccepted(t *testing.T) {
 				"line 2: log-append: ignored: cvpn keeps its own connection log and writes no file a profile names",
 				"line 3: status: ignored", "line 4: writepid: ignored", "line 5: syslog: ignored", "line 6: chroot: ignored",
 				"line 7: replay-persist: ignored", "line 8: log: ignored"}, nil},
+		{"OpenSSL providers", []string{"providers legacy default"}, []string{"line 1: providers: ignored: cvpn does not use OpenSSL"}, nil},
 		{"dhcp-option DOMAIN-ROUTE", []string{"dhcp-option DOMAIN-ROUTE .", "dhcp-option DOMAIN-ROUTE corp.example.com", "dhcp-option DNS 10.8.0.1"}, nil,
 			func(t *testing.T, p *Profile) {
 				if want := []string{".", "corp.example.com"}; !reflect.DeepEqual(p.DNS.RouteDomains, want) {

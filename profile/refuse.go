@@ -28,7 +28,7 @@ var refusals = map[string]refusal{
 	"ipchange": refuseScript, "tls-verify": refuseScript, "auth-user-pass-verify": refuseScript,
 	"client-connect": refuseScript, "client-disconnect": refuseScript, "learn-address": refuseScript,
 	"iproute": refuseScript, "tls-crypt-v2-verify": refuseScript, "client-crresponse": refuseScript,
-	"plugin": refuseCode, "engine": refuseCode, "providers": refuseCode,
+	"plugin": refuseCode, "engine": refuseCode,
 	"ifconfig-pool-persist": refuseFile, "genkey": refuseFile,
 	"inetd":   refuseProc,
 	"cd":      {"changes the directory that file names are read from; cvpn reads them next to the profile", "remove the line and put the files next to the profile, or inline them"},

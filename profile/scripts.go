@@ -73,6 +73,7 @@ var harmless = map[string]string{
 	"tls-export-cert": "cvpn runs no scripts, so it exports no certificates for them",
 	"memstats":        "cvpn writes no file a profile names",
 	"replay-persist":  "cvpn keeps replay protection in memory and writes no file a profile names",
+	"providers":       "cvpn does not use OpenSSL and loads no providers; ciphers only a legacy provider has (Blowfish, DES) are not available",
 }
 
 // harmlessLine warns that a harmless line is ignored.

@@ -67,11 +67,17 @@ type cvpnClient struct {
 // it in the client namespace and, unless noWait, waits for the tunnel.
 func startCvpn(t *testing.T, l *lab.Lab, po lab.ProfileOptions, noWait bool, args ...string) *cvpnClient {
 	t.Helper()
-	bin := cvpnBinary(t)
 	profile := filepath.Join(l.Dir, "cvpn-client.ovpn")
 	if err := l.WriteClientProfile(profile, po); err != nil {
 		t.Fatal(err)
 	}
+	return startCvpnFile(t, l, profile, noWait, args...)
+}
+
+// startCvpnFile starts cvpn with the profile at path, as startCvpn does.
+func startCvpnFile(t *testing.T, l *lab.Lab, profile string, noWait bool, args ...string) *cvpnClient {
+	t.Helper()
+	bin := cvpnBinary(t)
 	argv := append([]string{bin, "connect", "--foreground", "--dev", lab.TunDev, "--verbose"}, args...)
 	argv = append(argv, profile)
 	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)

@@ -29,14 +29,15 @@ var publicBlocks = map[string]bool{
 
 // secretBlocks name what a removed block held.
 var secretBlocks = map[string]string{
-	"key":                  "private key",
-	"tls-auth":             "tls-auth key",
-	"tls-crypt":            "tls-crypt key",
-	"tls-crypt-v2":         "tls-crypt-v2 client key",
-	"secret":               "static key",
-	"pkcs12":               "pkcs12 bundle",
-	"auth-user-pass":       "username and password",
-	"http-proxy-user-pass": "proxy username and password",
+	"key":                   "private key",
+	"tls-auth":              "tls-auth key",
+	"tls-crypt":             "tls-crypt key",
+	"tls-crypt-v2":          "tls-crypt-v2 client key",
+	"secret":                "static key",
+	"pkcs12":                "pkcs12 bundle",
+	"auth-user-pass":        "username and password",
+	"http-proxy-user-pass":  "proxy username and password",
+	"socks-proxy-user-pass": "proxy username and password",
 }
 
 // credentialDirectives may carry secrets as parameters. A stored profile
@@ -45,6 +46,9 @@ var secretBlocks = map[string]string{
 // place; either way it is dropped.
 var credentialDirectives = map[string]bool{
 	"auth-user-pass": true, "http-proxy-user-pass": true, "auth-token": true,
+	// cvpn's own block for socks-proxy credentials; CUSTOM-HEADER values
+	// can be tokens (a Proxy-Authorization header, say).
+	"socks-proxy-user-pass": true, "http-proxy-option": true,
 }
 
 // publicPEM are the PEM types that may stay inside a kept block; any other

@@ -162,6 +162,7 @@ type connState struct {
 	tlsMTU          int
 	wrap            wrapSlots
 	remote          *remoteLine // in a block: its remote (the last one wins)
+	proxy           *connProxy  // http-proxy / socks-proxy; copied on write
 }
 
 // defaultConn holds OpenVPN 2.6's init_options values.
@@ -212,6 +213,7 @@ type parser struct {
 	unknowns      []unknownRef
 
 	ca, cert, key, extra, pkcs12, crl, userPass fileSlot
+	proxyG                                      proxyGlobals
 
 	remoteCount   int
 	protoForceSet bool

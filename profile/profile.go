@@ -139,6 +139,9 @@ type Remote struct {
 
 	MTU  MTU
 	Wrap Wrap
+	// Proxy is the HTTP or SOCKS proxy to connect through; nil connects
+	// directly.
+	Proxy *Proxy
 }
 
 // MTU holds the packet size options of one connection.

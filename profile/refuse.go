@@ -19,7 +19,6 @@ var (
 	refuseMgmt   = refusal{"opens a management control port; cvpn has its own local API", "remove the line"}
 	refuseServer = refusal{"is a server-side option and has no place in a client profile", "remove the line, or ask your VPN administrator for the client profile"}
 	refuseCmd    = refusal{"is a command that makes openvpn print or do something and exit, not a profile option", "remove the line"}
-	refuseProxy  = refusal{"connecting through a proxy is not supported by cvpn yet", "remove the proxy lines and connect directly"}
 	refuseToken  = refusal{"smart cards and system certificate stores are not supported by cvpn yet", "export the certificate and key (or a .p12 file) and use cert/key or pkcs12"}
 )
 
@@ -39,12 +38,9 @@ var refusals = map[string]refusal{
 		"use a profile with ca, cert and key (TLS mode); ask your VPN administrator"},
 	"askpass": {"passphrase-protected private keys are not supported by cvpn yet",
 		"remove the passphrase (openssl pkey -in key.pem -out key-plain.pem) and remove this line"},
-	"cryptoapicert": refuseToken,
-	"capath":        {"a directory of CA files is not supported", "put the CA certificates in a <ca> block"},
-	"verify-hash":   {"is deprecated in OpenVPN 2.6 and not supported by cvpn", "use <ca>, or peer-fingerprint with the server certificate's SHA-256 fingerprint"},
-	"http-proxy":    refuseProxy, "http-proxy-option": refuseProxy, "http-proxy-user-pass": refuseProxy,
-	"http-proxy-retry": refuseProxy, "http-proxy-timeout": refuseProxy, "http-proxy-override": refuseProxy,
-	"socks-proxy": refuseProxy, "socks-proxy-retry": refuseProxy,
+	"cryptoapicert":     refuseToken,
+	"capath":            {"a directory of CA files is not supported", "put the CA certificates in a <ca> block"},
+	"verify-hash":       {"is deprecated in OpenVPN 2.6 and not supported by cvpn", "use <ca>, or peer-fingerprint with the server certificate's SHA-256 fingerprint"},
 	"fragment":          {"internal fragmentation is not supported by cvpn", "remove it and use mssfix, and make the server's MTU settings match"},
 	"mtu-dynamic":       {"was replaced by fragment, which cvpn does not support", "remove the line"},
 	"no-replay":         {"turns off replay protection, which cvpn never does", "remove the line"},

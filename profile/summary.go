@@ -18,6 +18,10 @@ type Summary struct {
 	RemoteRandom   bool            `json:"remote_random,omitempty"`
 	RandomHostname bool            `json:"remote_random_hostname,omitempty"`
 
+	// Proxy names the proxies the remotes are reached through
+	// ("http://host:port", "socks5://host:port"), never credentials.
+	Proxy string `json:"proxy,omitempty"`
+
 	Auth AuthMode `json:"auth"`
 	// AuthMethods lists every way the profile signs in, in the order the
 	// server checks them: "certificate", "username/password", "MFA (static
@@ -119,6 +123,7 @@ func (p *Profile) Summary() Summary {
 	default:
 		s.Transport = "udp"
 	}
+	s.Proxy = proxySummary(p.Remotes)
 	for w := range wraps {
 		if s.Wrap != "" {
 			s.Wrap = "varies by connection"

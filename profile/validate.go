@@ -16,6 +16,7 @@ func (p *parser) finish() {
 	p.finishCompression()
 	p.finishTimers()
 	p.buildRemotes()
+	p.finishProxy()
 	if !p.prof.Pull {
 		p.warnf(0, "", "neither client nor pull is set; cvpn always takes its addresses and routes from the server")
 	}
@@ -279,6 +280,7 @@ func (p *parser) addRemote(c *connState, rl remoteLine, block int) {
 		ExplicitExitNotify: c.exitNotify,
 		MTU:                MTU{TunMTU: c.tunMTU, TLSMTU: c.tlsMTU},
 		Wrap:               w.wrap(p.prof.Data.Digest),
+		Proxy:              p.remoteProxy(c, c.proto),
 	}
 	if r.Proto == ProtoTCP {
 		// OpenVPN ignores explicit-exit-notify over TCP: closing the

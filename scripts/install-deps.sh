@@ -14,8 +14,8 @@ pkgs=()
 for group in "$@"; do
 	case "$group" in
 	build) pkgs+=(git ca-certificates) ;;
-	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3) ;;
-	test) pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring) ;;
+	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3 tinyproxy dante-server) ;;
+	test) pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server) ;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;
 	esac
 done
@@ -33,8 +33,31 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 	echo "install-deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# Packages such as tinyproxy and dante-server start a system daemon on
+	# install (invoke-rc.d); the lab starts its own copies in namespaces, so
+	# forbid that with a temporary policy-rc.d unless one is already there.
+	policy=/usr/sbin/policy-rc.d
+	own_policy=
+	was_running=$(pidof tinyproxy danted 2>/dev/null || true)
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# install-deps.sh: no daemons started on install\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		own_policy=1
+		trap 'rm -f "$policy"' EXIT
+	fi
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if [ -n "$own_policy" ]; then
+		rm -f "$policy"
+		trap - EXIT
+	fi
+	# Stop any that the install started anyway (an existing policy-rc.d
+	# that allowed it), but not one that was running before.
+	for d in tinyproxy danted; do
+		if [ -z "$was_running" ] && [ -x "/etc/init.d/$d" ] && pidof "$d" >/dev/null 2>&1; then
+			"/etc/init.d/$d" stop >/dev/null 2>&1 || true
+		fi
+	done
 fi
 
 # Go: use the one on PATH or the usual /usr/local/go; Debian's golang-go is

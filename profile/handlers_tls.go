@@ -68,7 +68,11 @@ func (p *parser) pemFile(d *directive) {
 		}
 	}
 	if problem != "" {
-		p.errorf(d.line, d.name, "%s", "check that the line points at the right "+d.name+" content", problem)
+		fix := "check that the line points at the right " + d.name + " content"
+		if d.name == "crl-verify" {
+			fix = crlFix(data, fix)
+		}
+		p.errorf(d.line, d.name, "%s", fix, problem)
 		return
 	}
 	if fromFile && !p.inlineAs(d, d.name, text) {

@@ -175,23 +175,13 @@ func samePublicKey(cert *x509.Certificate, pub crypto.PublicKey) bool {
 	return ok && k.Equal(cert.PublicKey)
 }
 
-// checkCRL checks PEM text holding a certificate revocation list.
+// checkCRL checks PEM text holding certificate revocation lists, read as
+// leniently as OpenSSL reads them (crl.go).
 func checkCRL(data []byte) string {
-	rest := data
-	for {
-		var b *pem.Block
-		b, rest = pem.Decode(rest)
-		if b == nil {
-			return "no -----BEGIN X509 CRL----- block"
-		}
-		if b.Type != "X509 CRL" {
-			continue
-		}
-		if _, err := x509.ParseRevocationList(b.Bytes); err != nil {
-			return "the CRL does not parse: " + err.Error()
-		}
-		return ""
+	if _, err := ParseCRLs(data); err != nil {
+		return err.Error()
 	}
+	return ""
 }
 
 // decodePKCS12 turns an inline (base64) or file (DER) bundle into DER and

@@ -77,6 +77,7 @@ func (p *parser) finishTLS() {
 			p.warnf(p.cert.line, "cert", "%s", note)
 		}
 	}
+	p.finishCRL(now)
 	if !p.tlsVerMinSet {
 		t.VersionMin = tls.VersionTLS12
 		if t.VersionMax != 0 && t.VersionMax < tls.VersionTLS12 {

@@ -57,7 +57,11 @@ func tlsConfig(t *profile.TLS) (*tls.Config, error) {
 	if roots == nil && len(t.PeerFingerprints) == 0 {
 		return nil, errors.New("tls: the profile has neither a <ca> nor peer-fingerprint, so the server cannot be verified")
 	}
-	v := serverVerifier{roots: roots, tls: t}
+	crl, err := newCRLChecker(t)
+	if err != nil {
+		return nil, err
+	}
+	v := serverVerifier{roots: roots, tls: t, crl: crl}
 	cfg.VerifyPeerCertificate = v.verify
 
 	if len(t.PKCS12) > 0 {
@@ -86,6 +90,7 @@ func isEncryptedKey(pemBytes []byte) bool {
 type serverVerifier struct {
 	roots *x509.CertPool
 	tls   *profile.TLS
+	crl   *crlChecker // nil without crl-verify
 }
 
 func (v serverVerifier) verify(raw [][]byte, _ [][]*x509.Certificate) error {
@@ -122,12 +127,16 @@ func (v serverVerifier) verify(raw [][]byte, _ [][]*x509.Certificate) error {
 		if v.tls.RemoteCertTLS {
 			usage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		}
-		if _, err := leaf.Verify(x509.VerifyOptions{Roots: v.roots, Intermediates: inter, KeyUsages: usage}); err != nil {
+		chains, err := leaf.Verify(x509.VerifyOptions{Roots: v.roots, Intermediates: inter, KeyUsages: usage})
+		if err != nil {
 			var inv x509.CertificateInvalidError
 			if errors.As(err, &inv) && inv.Reason == x509.IncompatibleUsage {
 				return fmt.Errorf("%w: %q lacks the TLS server usage that remote-cert-tls server requires", ErrServerCertificate, leaf.Subject.CommonName)
 			}
 			return fmt.Errorf("%w: %q is not signed by the profile's CA: %v", ErrServerCertificate, leaf.Subject.CommonName, err)
+		}
+		if err := v.crl.check(chains); err != nil {
+			return err
 		}
 	}
 	if x := v.tls.VerifyX509; x != nil {

@@ -93,6 +93,7 @@ func init() {
 	add("static-challenge", spec{min: 2, max: 2, fn: (*parser).staticChallenge})
 	add("auth-federate", spec{fn: func(p *parser, d *directive) { p.prof.Auth.Federated = true }})
 	add("auth-nocache", spec{fn: func(p *parser, d *directive) { p.prof.Auth.NoCache = true }})
+	add("askpass", spec{max: 1, fn: (*parser).askpass})
 	add("auth-retry", spec{min: 1, max: 1, fn: (*parser).authRetry})
 	add("auth-token-user", spec{min: 1, max: 1, fn: (*parser).authTokenUser})
 

@@ -49,6 +49,7 @@ func (p *parser) pemFile(d *directive) {
 	text := string(data)
 	var certs []*x509.Certificate
 	var pub crypto.PublicKey
+	encrypted := false
 	switch d.name {
 	case "ca", "cert", "extra-certs":
 		var skipped []string
@@ -57,11 +58,14 @@ func (p *parser) pemFile(d *directive) {
 			p.warnf(d.line, d.name, "skipped PEM blocks that are not certificates (%s)", printable(strings.Join(skipped, ", ")))
 		}
 	case "key":
-		pub, problem = parseKey(data)
+		pub, encrypted, problem = parseKey(data)
 	case "crl-verify":
 		problem = checkCRL(data)
 	case "pkcs12":
 		data, problem = decodePKCS12(data, d.inline)
+		if problem == "" {
+			certs, encrypted, problem = checkPKCS12(data)
+		}
 		text = wrapBase64(data)
 		if problem == "" && fromFile && len(text) > MaxFileSize {
 			problem = "the file is too large to inline"
@@ -79,7 +83,7 @@ func (p *parser) pemFile(d *directive) {
 		return
 	}
 	s := slot.put(d.line, data, false)
-	s.certs, s.pub = certs, pub
+	s.certs, s.pub, s.encrypted = certs, pub, encrypted
 }
 
 func (p *parser) peerFingerprint(d *directive) {

@@ -133,18 +133,19 @@ func parseCerts(data []byte) (certs []*x509.Certificate, skipped []string, probl
 	return certs, skipped, ""
 }
 
-// parseKey checks that PEM text holds one usable, unencrypted private key
-// and returns its public half.
-func parseKey(data []byte) (crypto.PublicKey, string) {
+// parseKey checks that PEM text holds one usable private key and returns
+// its public half. A passphrase-protected key is only checked for its
+// shape: it has no public half until the engine decrypts it.
+func parseKey(data []byte) (pub crypto.PublicKey, encrypted bool, problem string) {
 	rest := data
 	for {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
-			return nil, "no -----BEGIN PRIVATE KEY----- block"
+			return nil, false, "no -----BEGIN PRIVATE KEY----- block"
 		}
-		if b.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(b.Headers["Proc-Type"], "ENCRYPTED") {
-			return nil, "the private key is protected by a passphrase, which cvpn does not support yet; remove it with `openssl pkey -in key.pem -out key-plain.pem`"
+		if encryptedPEM(b) {
+			return nil, true, checkEncryptedKey(b)
 		}
 		var key any
 		var err error
@@ -159,13 +160,13 @@ func parseKey(data []byte) (crypto.PublicKey, string) {
 			continue
 		}
 		if err != nil {
-			return nil, "the private key does not parse: " + err.Error()
+			return nil, false, "the private key does not parse: " + err.Error()
 		}
 		signer, ok := key.(crypto.Signer)
 		if !ok {
-			return nil, "the private key cannot sign"
+			return nil, false, "the private key cannot sign"
 		}
-		return signer.Public(), ""
+		return signer.Public(), false, ""
 	}
 }
 
@@ -185,8 +186,7 @@ func checkCRL(data []byte) string {
 }
 
 // decodePKCS12 turns an inline (base64) or file (DER) bundle into DER and
-// checks that it is at least an ASN.1 sequence; its contents are encrypted
-// and are opened by the engine.
+// checks that it is a PKCS#12 bundle (checkPKCS12 opens it if it can).
 func decodePKCS12(data []byte, inline bool) ([]byte, string) {
 	der := data
 	if inline {

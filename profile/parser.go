@@ -122,6 +122,7 @@ type fileSlot struct {
 	data        []byte
 	certs       []*x509.Certificate // for ca and cert, parsed once
 	pub         crypto.PublicKey    // for key: its public half, to match the cert
+	encrypted   bool                // key or pkcs12 protected by a passphrase
 }
 
 // put records a value; a placeholder never hides content already read.

@@ -268,6 +268,10 @@ type TLS struct {
 	// PKCS12 is the DER bundle (an inline <pkcs12> block is base64 and is
 	// decoded here).
 	PKCS12 []byte `json:"-"`
+	// KeyEncrypted: Key is protected by a passphrase; PKCS12Encrypted: the
+	// bundle needs a password. The engine asks for it when connecting.
+	KeyEncrypted    bool
+	PKCS12Encrypted bool
 	// PeerFingerprints are SHA-256 certificate fingerprints that replace CA
 	// verification (peer-fingerprint).
 	PeerFingerprints [][32]byte

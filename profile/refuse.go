@@ -36,8 +36,6 @@ var refusals = map[string]refusal{
 	"config": {"includes another file; cvpn reads one self-contained profile", "paste the included file's lines in place of this line"},
 	"secret": {"static-key mode (no TLS) is deprecated in OpenVPN 2.6 and not supported by cvpn",
 		"use a profile with ca, cert and key (TLS mode); ask your VPN administrator"},
-	"askpass": {"passphrase-protected private keys are not supported by cvpn yet",
-		"remove the passphrase (openssl pkey -in key.pem -out key-plain.pem) and remove this line"},
 	"cryptoapicert":     refuseToken,
 	"capath":            {"a directory of CA files is not supported", "put the CA certificates in a <ca> block"},
 	"verify-hash":       {"is deprecated in OpenVPN 2.6 and not supported by cvpn", "use <ca>, or peer-fingerprint with the server certificate's SHA-256 fingerprint"},

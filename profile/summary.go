@@ -29,6 +29,9 @@ type Summary struct {
 	AuthMethods     []string `json:"auth_methods"`
 	ClientCert      string   `json:"client_cert,omitempty"` // subject CN, or "pkcs12"
 	ClientCertUntil string   `json:"client_cert_expires,omitempty"`
+	// KeyProtected: the private key or pkcs12 bundle is protected by a
+	// passphrase, which is asked when connecting.
+	KeyProtected    bool     `json:"key_passphrase,omitempty"`
 	Username        string   `json:"username,omitempty"`
 	StaticChallenge string   `json:"static_challenge,omitempty"`
 	CA              []string `json:"ca,omitempty"` // subject CNs
@@ -131,8 +134,13 @@ func (p *Profile) Summary() Summary {
 		}
 		s.Wrap = w
 	}
+	s.KeyProtected = p.TLS.KeyEncrypted || p.TLS.PKCS12Encrypted
 	if len(p.TLS.PKCS12) > 0 {
 		s.ClientCert = "pkcs12 bundle"
+		if ck, err := OpenPKCS12(p.TLS.PKCS12, ""); err == nil {
+			s.ClientCert += " (" + ck.Cert.Subject.CommonName + ")"
+			s.ClientCertUntil = ck.Cert.NotAfter.UTC().Format("2006-01-02")
+		}
 	} else if c := firstCert(p.TLS.Cert); c != nil {
 		s.ClientCert = c.Subject.CommonName
 		s.ClientCertUntil = c.NotAfter.UTC().Format("2006-01-02")

@@ -53,7 +53,7 @@ func (p *parser) finishTLS() {
 		} else if !p.ca.set {
 			// OpenVPN can take the CA from the pkcs12 bundle; the engine
 			// does the same when it opens the bundle.
-			p.warnf(p.pkcs12.line, "pkcs12", "no <ca>: the CA certificate must come from the pkcs12 bundle")
+			p.pkcs12CA()
 		}
 	} else {
 		for _, c := range p.ca.certs {
@@ -70,7 +70,8 @@ func (p *parser) finishTLS() {
 	case len(t.Key) > 0 && len(t.Cert) == 0 && !p.cert.set:
 		p.errorf(p.key.line, "key", "a private key needs its client certificate", "add the certificate in a <cert> ... </cert> block")
 	case len(t.Cert) > 0 && len(t.Key) > 0 && len(p.cert.certs) > 0:
-		if !samePublicKey(p.cert.certs[0], p.key.pub) {
+		// A protected key is matched once the engine decrypted it.
+		if !p.key.encrypted && !samePublicKey(p.cert.certs[0], p.key.pub) {
 			p.errorf(p.key.line, "key", "the private key does not belong to the certificate", "use the key that was generated with this certificate")
 		}
 		if note := expiryNote("client", p.cert.certs[0], now); note != "" {
@@ -78,6 +79,7 @@ func (p *parser) finishTLS() {
 		}
 	}
 	p.finishCRL(now)
+	p.finishProtected(now)
 	if !p.tlsVerMinSet {
 		t.VersionMin = tls.VersionTLS12
 		if t.VersionMax != 0 && t.VersionMax < tls.VersionTLS12 {

@@ -48,7 +48,7 @@ func TestValidationErrors(t *testing.T) {
 		{"key mismatch", profileWith(t, block("cert", cert), block("key", other)), []string{"key: the private key does not belong to the certificate"}},
 		{"not a cert", profileWith(t, block("cert", key)), []string{"test.ovpn:1: cert: no -----BEGIN CERTIFICATE----- block"}},
 		{"not a key", profileWith(t, block("key", cert)), []string{"test.ovpn:1: key: no -----BEGIN PRIVATE KEY----- block"}},
-		{"encrypted key", profileWith(t, block("key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")), []string{"key: the private key is protected by a passphrase"}},
+		{"encrypted key", profileWith(t, block("key", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")), []string{"key: the encrypted private key does not parse"}},
 		{"two wraps", profileWith(t, block("tls-auth", ta), block("tls-crypt", ta)), []string{"tls-auth, tls-crypt and tls-crypt-v2 exclude one another"}},
 		{"file without dir", profileWith(t, "tls-crypt ta.key"), []string{`test.ovpn:1: tls-crypt: refers to the file "ta.key", but this profile was given without its directory — paste the file's contents into a <tls-crypt> ... </tls-crypt> block in the profile`}},
 		{"cipher none", profileWith(t, "cipher none"), []string{"test.ovpn:1: cipher: turns off encryption"}},

@@ -105,6 +105,9 @@ func Dial(ctx context.Context, prof *profile.Profile, dev Device, opts Options) 
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
+	if keyProtected(&prof.TLS) {
+		cfg = nil // the session builds it once it has the passphrase (unlockKey)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Session{
 		prof:     prof,
@@ -273,6 +276,14 @@ func (s *Session) loop(ctx context.Context) error {
 	for {
 		attempts++
 		r := &remotes[idx]
+		if s.tlsCfg == nil {
+			if err := s.unlockKey(s.closeCtx); err != nil {
+				if s.closing() {
+					return errClosed
+				}
+				return err
+			}
+		}
 		if err := s.auth.prepare(s.closeCtx, s); err != nil {
 			if s.closing() {
 				return errClosed

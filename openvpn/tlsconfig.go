@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -25,7 +24,8 @@ var ErrServerCertificate = errors.New("server certificate rejected")
 // check: OpenVPN servers (AWS's and easy-rsa's alike) carry certificates whose
 // names never match the host dialled. Trust comes from the profile's CA, and
 // the profile's remote-cert-tls / verify-x509-name / peer-fingerprint rules.
-func tlsConfig(t *profile.TLS) (*tls.Config, error) {
+// key is the opened client key (nil: none, or not opened yet).
+func tlsConfigKey(t *profile.TLS, key *clientKey) (*tls.Config, error) {
 	cfg := &tls.Config{
 		InsecureSkipVerify: true, // replaced by verifyServer below
 		MinVersion:         tls.VersionTLS12,
@@ -54,7 +54,15 @@ func tlsConfig(t *profile.TLS) (*tls.Config, error) {
 			return nil, errors.New("tls: the profile's <ca> holds no usable certificate")
 		}
 	}
-	if roots == nil && len(t.PeerFingerprints) == 0 {
+	if roots == nil && key != nil && len(key.cas) > 0 {
+		// OpenVPN trusts a pkcs12 bundle's CA certificates when the
+		// profile has no <ca>.
+		roots = x509.NewCertPool()
+		for _, c := range key.cas {
+			roots.AddCert(c)
+		}
+	}
+	if roots == nil && len(t.PeerFingerprints) == 0 && !(key == nil && len(t.PKCS12) > 0) {
 		return nil, errors.New("tls: the profile has neither a <ca> nor peer-fingerprint, so the server cannot be verified")
 	}
 	crl, err := newCRLChecker(t)
@@ -64,27 +72,10 @@ func tlsConfig(t *profile.TLS) (*tls.Config, error) {
 	v := serverVerifier{roots: roots, tls: t, crl: crl}
 	cfg.VerifyPeerCertificate = v.verify
 
-	if len(t.PKCS12) > 0 {
-		return nil, errors.New("tls: <pkcs12> client certificates are not supported yet; convert with 'openssl pkcs12 -in FILE -nodes' and use <cert> and <key>")
-	}
-	if len(t.Cert) > 0 || len(t.Key) > 0 {
-		chain := append(append([]byte{}, t.Cert...), '\n')
-		chain = append(chain, t.ExtraCerts...)
-		pair, err := tls.X509KeyPair(chain, t.Key)
-		if err != nil {
-			if isEncryptedKey(t.Key) {
-				return nil, errors.New("tls: the private key in <key> is encrypted; passphrase-protected keys are not supported yet, decrypt it with 'openssl pkey -in FILE'")
-			}
-			return nil, fmt.Errorf("tls: client certificate and key do not load: %w", err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
+	if key != nil {
+		cfg.Certificates = []tls.Certificate{key.cert}
 	}
 	return cfg, nil
-}
-
-func isEncryptedKey(pemBytes []byte) bool {
-	b, _ := pem.Decode(pemBytes)
-	return b != nil && (b.Type == "ENCRYPTED PRIVATE KEY" || b.Headers["Proc-Type"] != "")
 }
 
 type serverVerifier struct {

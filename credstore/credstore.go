@@ -10,8 +10,9 @@
 //
 // Each profile is one keyring item, service "cvpn" and account the profile
 // name, whose secret is a small JSON object holding both the username and
-// the password, so that both come back together. Errors never contain the
-// password.
+// the password, so that both come back together. Key passphrases and proxy
+// credentials are items of their own services (secrets.go). Errors never
+// contain the password.
 package credstore
 
 import (
@@ -25,7 +26,7 @@ import (
 	"github.com/zalando/go-keyring"
 )
 
-// Service is the keyring service name of every item cvpn stores.
+// Service is the keyring service name of the VPN passwords cvpn stores.
 const Service = "cvpn"
 
 // maxProfileName caps the account name; Windows limits a credential's

@@ -53,9 +53,12 @@ type SessionsInfo struct {
 // Prompt is the Prompt of an EventPrompt: the service needs credentials
 // for a tunnel and waits for an AnswerBody with the same ID.
 type Prompt struct {
-	ID      string `json:"id"`
-	Tunnel  string `json:"tunnel"`
-	Kind    string `json:"kind"` // "userpass" or "challenge"
+	ID     string `json:"id"`
+	Tunnel string `json:"tunnel"`
+	// Kind is "userpass", "challenge", "passphrase" (the password of the
+	// profile's private key or PKCS#12 bundle) or "proxy" (the username and
+	// password of the proxy named in Proxy).
+	Kind    string `json:"kind"`
 	Message string `json:"message,omitempty"`
 	// Username is known already (from the profile or the challenge).
 	Username    string `json:"username,omitempty"`
@@ -68,6 +71,8 @@ type Prompt struct {
 	// Retry is the server's reason when asking again after a failure:
 	// saved credentials must not be offered again.
 	Retry string `json:"retry,omitempty"`
+	// Proxy is the proxy's host:port for a "proxy" prompt.
+	Proxy string `json:"proxy,omitempty"`
 }
 
 // AnswerBody answers a Prompt. Cancel declines, which stops the tunnel.

@@ -61,6 +61,10 @@ func describe(tunnelName string, req *openvpn.Prompt) Prompt {
 	p := Prompt{ID: hex.EncodeToString(id[:]), Tunnel: tunnelName, Username: req.Username,
 		AskUsername: req.AskUsername, AskPassword: req.AskPassword, Retry: req.Retry}
 	switch req.Kind {
+	case openvpn.PromptPassphrase:
+		p.Kind, p.AskPassword = "passphrase", true
+	case openvpn.PromptProxyAuth:
+		p.Kind, p.Proxy = "proxy", req.Proxy
 	case openvpn.PromptChallenge:
 		p.Kind = "challenge"
 		if c := req.Challenge; c != nil {

@@ -80,6 +80,9 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	switch {
 	case f.authFile != "":
 		prompter = authFilePrompter(f.authFile)
+		if isTerminal(os.Stdin) {
+			prompter = secretsOnTerminal{prompter, terminalPrompter{in: os.Stdin, out: a.stderr}}
+		}
 	case isTerminal(os.Stdin):
 		prompter = terminalPrompter{in: os.Stdin, out: a.stderr}
 	}
@@ -208,6 +211,10 @@ func advice(err error) string {
 		return fmt.Sprintf("%v; the server is not the one the profile trusts: check the profile's <ca> or ask the VPN administrator", err)
 	case errors.Is(err, openvpn.ErrUnreachable):
 		return fmt.Sprintf("%v; check the network connection and that the server address in the profile is right", err)
+	case errors.Is(err, openvpn.ErrBadPassphrase):
+		return fmt.Sprintf("%v; type the passphrase the key was protected with (if it was saved, it was deleted and is asked again), or check the key with `openssl pkey -in key.pem -noout`", err)
+	case errors.Is(err, openvpn.ErrNoPassphrase):
+		return fmt.Sprintf("%v; run cvpn connect on a terminal to be asked for the passphrase", err)
 	case errors.Is(err, openvpn.ErrNoCredentials):
 		return fmt.Sprintf("%v; run on a terminal to be asked, or pass --auth-file FILE", err)
 	}

@@ -33,6 +33,9 @@ func (a *app) connectService(prof *profile.Profile, f connectFlags) int {
 		if err := credstore.Delete(prof.Name); err != nil {
 			fmt.Fprintf(a.stderr, "warning: %v\n", err)
 		}
+		if err := credstore.DeletePassphrase(prof.Name); err != nil {
+			fmt.Fprintf(a.stderr, "warning: %v\n", err)
+		}
 	}
 	// Subscribe before asking, so no prompt or state is missed.
 	events, err := c.Events(ctx)
@@ -137,9 +140,16 @@ func (a *app) answerPrompt(ctx context.Context, c *client.Client, ans *answerer,
 func enginePrompt(profileName string, p *service.Prompt) *openvpn.Prompt {
 	req := &openvpn.Prompt{Profile: profileName, Username: p.Username, AskUsername: p.AskUsername,
 		AskPassword: p.AskPassword, Retry: p.Retry}
-	if p.Kind == "challenge" {
+	switch p.Kind {
+	case "challenge":
 		req.Kind = openvpn.PromptChallenge
 		req.Challenge = &push.Challenge{Text: p.Challenge, Echo: p.Echo, Username: p.Username}
+		return req
+	case "passphrase":
+		req.Kind = openvpn.PromptPassphrase
+		return req
+	case "proxy":
+		req.Kind, req.Proxy = openvpn.PromptProxyAuth, p.Proxy
 		return req
 	}
 	req.Kind = openvpn.PromptUserPass
@@ -157,6 +167,8 @@ type answerer struct {
 	prof  *profile.Profile
 	flags connectFlags
 	typed *credstore.Credentials // asked this time, to save once connected
+	// secrets are the key passphrase and proxy credentials (answer_secrets.go).
+	secrets secretAnswers
 	// noTerminal pretends stdin is not a terminal, and term replaces the
 	// terminal (tests).
 	noTerminal bool
@@ -164,6 +176,12 @@ type answerer struct {
 }
 
 func (x *answerer) Prompt(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
+	switch req.Kind {
+	case openvpn.PromptPassphrase:
+		return x.passphrase(ctx, req)
+	case openvpn.PromptProxyAuth:
+		return x.proxy(ctx, req)
+	}
 	if req.Retry != "" {
 		// The server refused: whatever was saved is wrong now.
 		_ = credstore.Delete(x.prof.Name)
@@ -229,6 +247,7 @@ func (x *answerer) asker() openvpn.Prompter {
 
 // remember saves the credentials typed for a connection that worked.
 func (x *answerer) remember() {
+	x.rememberSecrets()
 	if !x.flags.remember || x.typed == nil {
 		return
 	}

@@ -48,6 +48,9 @@ func writeSummary(w io.Writer, s profile.Summary, source string) {
 		}
 		line("certificate", cert)
 	}
+	if s.KeyProtected {
+		line("passphrase", "the key is protected by a passphrase; cvpn asks for it when connecting")
+	}
 	line("CA", strings.Join(s.CA, ", "))
 	line("ciphers", strings.Join(s.DataCiphers, ", "))
 	if s.Fallback != "" {

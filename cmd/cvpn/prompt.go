@@ -18,6 +18,12 @@ import (
 type authFilePrompter string
 
 func (f authFilePrompter) Prompt(_ context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
+	switch req.Kind {
+	case openvpn.PromptPassphrase:
+		return nil, fmt.Errorf("the private key of %s is protected by a passphrase, which --auth-file cannot answer: run cvpn connect on a terminal to be asked (add --remember to keep it in the keyring): %w", req.Profile, openvpn.ErrCanceled)
+	case openvpn.PromptProxyAuth:
+		return nil, fmt.Errorf("the proxy %s asks for a username and password, which --auth-file cannot answer: run cvpn connect on a terminal to be asked (add --remember to keep them in the keyring): %w", req.Proxy, openvpn.ErrCanceled)
+	}
 	if req.Kind != openvpn.PromptUserPass {
 		return nil, fmt.Errorf("the server asks %q, which --auth-file cannot answer: %w", challengeText(req), openvpn.ErrCanceled)
 	}
@@ -48,7 +54,7 @@ func (t terminalPrompter) Prompt(_ context.Context, req *openvpn.Prompt) (*openv
 	ans := &openvpn.Answer{Username: req.Username}
 	r := bufio.NewReader(t.in)
 	if req.Retry != "" {
-		fmt.Fprintf(t.out, "The server refused the sign-in: %s\n", req.Retry)
+		fmt.Fprintln(t.out, retryLine(req))
 	}
 	switch req.Kind {
 	case openvpn.PromptUserPass:
@@ -74,6 +80,8 @@ func (t terminalPrompter) Prompt(_ context.Context, req *openvpn.Prompt) (*openv
 			}
 			ans.Response = resp
 		}
+	case openvpn.PromptPassphrase, openvpn.PromptProxyAuth:
+		return t.secretPrompt(r, req)
 	case openvpn.PromptChallenge:
 		c := req.Challenge
 		resp, err := t.answer(r, c.Text+": ", c.Echo)

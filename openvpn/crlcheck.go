@@ -13,12 +13,20 @@ import (
 // crlChecker enforces crl-verify the way OpenVPN 2.6 does with OpenSSL.
 // backend_tls_ctx_reload_crl sets X509_V_FLAG_CRL_CHECK |
 // X509_V_FLAG_CRL_CHECK_ALL, so OpenSSL's check_revocation walks the whole
-// verified chain, trust anchor included: every certificate needs a CRL from
-// its issuer (a self-signed root is its own issuer), and that CRL must be
-// signed by the issuer, be current, and carry no critical extension OpenSSL
-// does not handle. Delta CRLs and CRLs whose issuingDistributionPoint puts
-// the certificate out of scope are not used, as OpenSSL does without
-// extended CRL support.
+// verified chain, trust anchor included, looking for a CRL from each
+// certificate's issuer (a self-signed root is its own issuer). That CRL must
+// be signed by the issuer, be current, and carry no critical extension
+// OpenSSL does not handle, and must not list the certificate. A certificate
+// whose issuer has no CRL at all passes: OpenVPN's verify_callback logs
+// X509_V_ERR_UNABLE_TO_GET_CRL as a warning and goes on (checked against
+// OpenVPN 2.6.14 with OpenSSL 3.0 in the e2e lab). Delta CRLs and CRLs whose
+// issuingDistributionPoint puts the certificate out of scope are not used,
+// as OpenSSL does without extended CRL support.
+//
+// One deliberate difference: OpenSSL's X509_cmp_time refuses a CRL time
+// without its trailing Z ("format error in CRL's lastUpdate field"); cvpn
+// reads it as UTC, so the CRLs some providers ship are enforced rather
+// than refusing every server.
 //
 // The CRLs are parsed once, when the TLS config is built.
 type crlChecker struct {
@@ -148,8 +156,8 @@ func (k *crlChecker) checkCert(cert, issuer *x509.Certificate, leaf bool, now ti
 	}
 	if best == nil {
 		if candidates == 0 {
-			return fmt.Errorf("%w: the profile's <crl-verify> holds no CRL from %q, which issued %s; with crl-verify, OpenVPN and cvpn need a CRL from every CA of the server's chain",
-				ErrServerCertificate, issuerName, describeCert(cert, leaf))
+			// OpenVPN: "Log and ignore missing CRL errors".
+			return nil
 		}
 		return reason
 	}
@@ -195,13 +203,6 @@ func whose(leaf bool) string {
 		return "the server's certificate"
 	}
 	return "a CA certificate of the server's chain"
-}
-
-func describeCert(c *x509.Certificate, leaf bool) string {
-	if leaf {
-		return fmt.Sprintf("the server's certificate %q", c.Subject.CommonName)
-	}
-	return fmt.Sprintf("the CA certificate %q", c.Subject.CommonName)
 }
 
 func nameOf(cn, full string) string {

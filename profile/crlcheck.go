@@ -25,8 +25,10 @@ func crlFix(data []byte, fix string) string {
 
 // finishCRL checks the CRLs against the profile's CA the way OpenSSL will
 // when the server's certificate is verified (crl-verify sets
-// X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL): every certificate of
-// the chain needs a valid CRL signed by its issuer.
+// X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL): each certificate of
+// the chain is checked against a CRL from its issuer, which must be signed
+// by that issuer and be current. An issuer without a CRL is only logged by
+// OpenVPN, so it is only a warning here.
 func (p *parser) finishCRL(now time.Time) {
 	t := &p.prof.TLS
 	if len(t.CRL) == 0 {
@@ -81,7 +83,7 @@ func (p *parser) finishCRL(now time.Time) {
 			}
 		}
 		if !found {
-			p.warnf(line, "crl-verify", "holds no CRL from the CA %q; stock OpenVPN and cvpn refuse a server whose certificate chain passes through it", nameLabel(ca.Subject))
+			p.warnf(line, "crl-verify", "holds no CRL from the CA %q, so the certificates it issued are not checked for revocation (stock OpenVPN and cvpn only log this)", nameLabel(ca.Subject))
 		}
 	}
 }

@@ -30,6 +30,9 @@ func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned 
 	if s.prof.RemoteRandomHostname && !isIPLiteral(host) {
 		host = randomHostPrefix() + host
 	}
+	if r.Proxy != nil {
+		return s.attemptViaProxy(ctx, r, host, n)
+	}
 	proto := r.Proto.String()
 	addr := pinned
 	if !addr.IsValid() {

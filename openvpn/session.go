@@ -56,6 +56,7 @@ type Session struct {
 	cnt   counters
 
 	auth     authState
+	proxy    proxyCreds      // answers for proxies, kept for reconnections
 	closeCtx context.Context // ctx, also canceled by Close: for prompts, resolving, dialing
 }
 

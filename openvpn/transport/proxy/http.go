@@ -64,7 +64,7 @@ func HTTPConnect(ctx context.Context, conn net.Conn, proxy, target string, o HTT
 	case resp.code >= 200 && resp.code < 300:
 		return nil
 	case resp.code == 407:
-		return &AuthError{Proxy: proxy, Refused: !o.Credentials.empty(), Schemes: resp.schemes, Status: resp.status}
+		return &AuthError{Proxy: proxy, Refused: !o.Credentials.Empty(), Schemes: resp.schemes, Status: resp.status}
 	}
 	return &RefusedError{Proxy: proxy, Target: target, Status: resp.status, Code: resp.code}
 }
@@ -106,7 +106,7 @@ func connectRequest(target string, o HTTPOptions) (string, error) {
 			fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
 		}
 	}
-	if c := o.Credentials; !c.empty() {
+	if c := o.Credentials; !c.Empty() {
 		if strings.ContainsRune(c.Username, ':') {
 			// Basic joins the two with a colon: one in the name cannot be told apart.
 			return "", errors.New("http proxy: a username for Basic authentication cannot contain ':'")

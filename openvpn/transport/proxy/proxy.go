@@ -88,7 +88,8 @@ type Credentials struct {
 	Password string
 }
 
-func (c Credentials) empty() bool { return c.Username == "" && c.Password == "" }
+// Empty reports whether there is nothing to send.
+func (c Credentials) Empty() bool { return c.Username == "" && c.Password == "" }
 
 // exchange bounds a handshake on conn by ctx: its deadline becomes the
 // socket's, and cancelling ctx unblocks a read or write at once. The

@@ -54,7 +54,7 @@ func SOCKS5Connect(ctx context.Context, conn net.Conn, proxy, host string, port 
 	defer done()
 
 	greet := []byte{socksVersion, 1, methodNone}
-	if !c.empty() {
+	if !c.Empty() {
 		greet = []byte{socksVersion, 2, methodNone, methodUserPass}
 	}
 	if _, err := conn.Write(greet); err != nil {
@@ -70,7 +70,7 @@ func SOCKS5Connect(ctx context.Context, conn net.Conn, proxy, host string, port 
 	switch sel[1] {
 	case methodNone:
 	case methodUserPass:
-		if c.empty() {
+		if c.Empty() {
 			return fmt.Errorf("the proxy %s chose username/password authentication, which was not offered", proxy)
 		}
 		if err := socksUserPass(ctx, conn, proxy, c); err != nil {

@@ -3,6 +3,7 @@
 package lab
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 	"strings"
@@ -31,6 +32,13 @@ type ProfileOptions struct {
 	NoCipherLines bool
 	// Extra lines appended to the profile.
 	Extra []string
+	// KeyPassphrase protects the client key with this passphrase
+	// (encrypted PKCS#8); with PKCS12 it is the bundle's password.
+	KeyPassphrase string
+	// PKCS12 carries the client certificate, key and CA in a <pkcs12>
+	// bundle instead of <cert>, <key> and <ca>, so the CA must come from
+	// the bundle.
+	PKCS12 bool
 }
 
 // profileMaterial is the secret material a profile inlines.
@@ -39,6 +47,7 @@ type profileMaterial struct {
 	Cert    []byte // nil: no <cert>/<key>
 	Key     []byte
 	WrapKey []byte // tls-auth / tls-crypt key or tls-crypt-v2 client key
+	PKCS12  []byte // DER; replaces CA, Cert and Key (protected.go)
 }
 
 // clientProfile renders the .ovpn text that matches server options o. Every
@@ -96,10 +105,15 @@ func clientProfile(o ServerOptions, a Addressing, m profileMaterial, po ProfileO
 	case WrapTLSCryptV2:
 		block("tls-crypt-v2", m.WrapKey)
 	}
-	block("ca", m.CA)
+	if m.CA != nil {
+		block("ca", m.CA)
+	}
 	if m.Cert != nil {
 		block("cert", m.Cert)
 		block("key", m.Key)
+	}
+	if m.PKCS12 != nil {
+		block("pkcs12", []byte(base64.StdEncoding.EncodeToString(m.PKCS12)))
 	}
 	for _, e := range po.Extra {
 		line("%s", e)
@@ -131,6 +145,9 @@ func (l *Lab) ClientProfile(po ProfileOptions) (string, error) {
 	}
 	if c != nil {
 		m.Cert, m.Key = c.CertPEM, c.KeyPEM
+		if err := protect(&m, c, l.PKI.CA, po); err != nil {
+			return "", err
+		}
 	}
 	return clientProfile(l.Opts.Server, l.Addressing, m, po), nil
 }

@@ -159,7 +159,9 @@ func (t terminalPrompter) secretPrompt(r *bufio.Reader, req *openvpn.Prompt) (*o
 		if err != nil && line == "" {
 			return nil, fmt.Errorf("read username: %w", err)
 		}
-		ans.Username = strings.TrimRight(line, "\r\n")
+		if typed := strings.TrimRight(line, "\r\n"); typed != "" || req.Username == "" {
+			ans.Username = typed // an empty line keeps the name the engine knows
+		}
 	}
 	p, err := t.secret(fmt.Sprintf("Password for proxy %s: ", req.Proxy))
 	if err != nil {

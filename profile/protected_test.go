@@ -270,3 +270,44 @@ func FuzzOpenPKCS12(f *testing.F) {
 		}
 	})
 }
+
+// Bundles written by the openssl CLI (OpenSSL 3's PBES2/AES default, and
+// -legacy's RC2/3DES when the legacy provider is there) open with their
+// password and are refused with a wrong one.
+func TestPKCS12OpenSSL(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("no openssl")
+	}
+	_, cert, _ := testKeyPair(t)
+	for _, variant := range [][]string{nil, {"-legacy"}} {
+		t.Run(strings.Join(append([]string{"default"}, variant...), " "), func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "c.p12")
+			args := append([]string{"pkcs12", "-export", "-in", filepath.Join("testdata", "client.crt"), "-inkey", filepath.Join("testdata", "client.key"),
+				"-certfile", filepath.Join("testdata", "ca.crt"), "-passout", "pass:" + testPassphrase, "-out", dst}, variant...)
+			if msg, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
+				if len(variant) > 0 {
+					t.Skipf("openssl %v: %v (no legacy provider?)\n%s", variant, err, msg)
+				}
+				t.Fatalf("openssl pkcs12: %v\n%s", err, msg)
+			}
+			der, err := os.ReadFile(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := mustParse(t, pkcs12Profile(der, false, t))
+			if !p.TLS.PKCS12Encrypted {
+				t.Error("not marked as needing a password")
+			}
+			if _, err := OpenPKCS12(der, "wrong"); !errors.Is(err, ErrIncorrectPassphrase) {
+				t.Errorf("wrong password: %v", err)
+			}
+			ck, err := OpenPKCS12(der, testPassphrase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ck.Cert.Equal(cert) || len(ck.Chain) != 1 {
+				t.Errorf("opened %v with %d more certificates", ck.Cert.Subject, len(ck.Chain))
+			}
+		})
+	}
+}

@@ -75,7 +75,8 @@ func (s *Session) attemptViaProxy(ctx context.Context, r *profile.Remote, host s
 		}
 		return attemptResult{addr: addr, err: err}
 	}
-	s.logf.printf("connected to %s through the %s proxy %v", target, px.Type, addr)
+	// Not "connected": that word is the session's, once the tunnel is up.
+	s.logf.printf("reached %s through the %s proxy %v", target, px.Type, addr)
 	l, err := newLink(s, r, host, addr, conn, n)
 	if err != nil {
 		_ = conn.Close()
@@ -153,12 +154,13 @@ func handshake(ctx context.Context, c net.Conn, px *profile.Proxy, key, host str
 
 // initialProxyCreds picks what to send with the first request: an answer
 // from an earlier attempt, the profile's credentials when it sends them up
-// front, or the user's answer when the profile says to ask.
+// front (SOCKS, or HTTP basic; 'auto' waits for a 407, as OpenVPN does), or
+// the user's answer when the profile says to ask.
 func (s *Session) initialProxyCreds(ctx context.Context, px *profile.Proxy) (proxy.Credentials, error) {
 	if c, ok := s.proxy.get(px.Address()); ok {
 		return c, nil
 	}
-	upFront := px.Type == profile.ProxySOCKS5 || px.Auth == profile.ProxyAuthBasic || px.Auth == profile.ProxyAuthAuto
+	upFront := px.Type == profile.ProxySOCKS5 || px.Auth == profile.ProxyAuthBasic
 	if px.Username != "" && upFront {
 		return proxy.Credentials{Username: px.Username, Password: px.Password}, nil
 	}

@@ -64,6 +64,9 @@ func FuzzParse(f *testing.F) {
 		"dhcp-option DOMAIN-ROUTE .\ndhcp-option FOO bar\ndhcp-option PROXY_HTTP h 1\n",
 		"tls-cipher DEFAULT:@SECLEVEL=0\ntls-ciphersuites TLS_AES_128_GCM_SHA256\n",
 		"ncp-disable\nkeysize 256\nkey-method 2\ntls-remote x\nlog-append /x\ndaemon\n",
+		"proto tcp\nhttp-proxy p 3128 auto\n<http-proxy-user-pass>\nu\np\n</http-proxy-user-pass>\nhttp-proxy-option CUSTOM-HEADER X y\nhttp-proxy-option VERSION 1.1\n",
+		"proto tcp\nsocks-proxy ::1\nignore-unknown-option socks-proxy-user-pass\n<socks-proxy-user-pass>\nu\n</socks-proxy-user-pass>\n",
+		"<connection>\nremote h 443 tcp\nhttp-proxy p 1 x.txt ntlm\nsocks-proxy s\n</connection>\nhttp-proxy-override p 1 nct\nhttp-proxy-retry\nhttp-proxy-option AGENT\n",
 		strings.Repeat("a ", 40),
 		"\r\n\r\n\r",
 	} {

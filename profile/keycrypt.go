@@ -71,6 +71,9 @@ func checkEncryptedKey(b *pem.Block) string {
 		if !info.Algo.Algorithm.Equal(oidPBES2) {
 			return "the private key is encrypted with an old PKCS#5 v1 scheme cvpn cannot decrypt; re-encrypt it with `openssl pkcs8 -topk8 -v2 aes256 -in key.pem -out key-aes.pem`"
 		}
+		if err := pkcs8Cost(b.Bytes); err != nil {
+			return err.Error()
+		}
 		return ""
 	}
 	dek := b.Headers["DEK-Info"]
@@ -107,6 +110,9 @@ func DecryptKey(pemText []byte, passphrase string) (signer crypto.Signer, err er
 			if passphrase == "" {
 				// The library reads an empty password as "not encrypted".
 				return nil, fmt.Errorf("decrypt the private key: %w", ErrIncorrectPassphrase)
+			}
+			if err := pkcs8Cost(b.Bytes); err != nil {
+				return nil, fmt.Errorf("decrypt the private key: %w", err)
 			}
 			key, _, err = pkcs8.ParsePrivateKey(b.Bytes, []byte(passphrase))
 			if err != nil && !pkcs8Unsupported(err) {
@@ -180,6 +186,9 @@ func OpenPKCS12(der []byte, password string) (ck *ClientKey, err error) {
 			ck, err = nil, errors.New("the pkcs12 bundle is malformed")
 		}
 	}()
+	if err := pkcs12Cost(der); err != nil {
+		return nil, err
+	}
 	key, leaf, cas, err := pkcs12.DecodeChain(der, password)
 	if err != nil {
 		if errors.Is(err, pkcs12.ErrIncorrectPassword) {

@@ -108,3 +108,53 @@ func TestKeyDerivationCost(t *testing.T) {
 		t.Errorf("parse: %v", list)
 	}
 }
+
+// A bundle whose contents are encrypted with an absurd number of rounds is
+// refused, wherever the AlgorithmIdentifier sits in the nesting.
+func TestPKCS12ContentCost(t *testing.T) {
+	marshal := func(v any) []byte {
+		b, err := asn1.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	explicit0 := func(inner []byte) asn1.RawValue {
+		return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}
+	}
+	bundle := func(iterations int) []byte {
+		pbe := algorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 12, 1, 3},
+			Parameters: asn1.RawValue{FullBytes: marshal(struct {
+				Salt       []byte
+				Iterations int
+			}{make([]byte, 8), iterations})}}
+		encrypted := marshal(struct {
+			Version int
+			Info    struct {
+				Type asn1.ObjectIdentifier
+				Algo algorithmIdentifier
+			}
+		}{0, struct {
+			Type asn1.ObjectIdentifier
+			Algo algorithmIdentifier
+		}{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}, pbe}})
+		safe := marshal([]struct {
+			Type    asn1.ObjectIdentifier
+			Content asn1.RawValue
+		}{{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 6}, explicit0(encrypted)}})
+		authSafe := struct {
+			Type    asn1.ObjectIdentifier
+			Content asn1.RawValue
+		}{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}, explicit0(marshal(marshal(safe)))} // data: an OCTET STRING of DER
+		return marshal(struct {
+			Version  int
+			AuthSafe any
+		}{3, authSafe})
+	}
+	if err := pkcs12Cost(bundle(2048)); err != nil {
+		t.Errorf("2048 rounds: %v", err)
+	}
+	if err := pkcs12Cost(bundle(1 << 30)); err == nil || !strings.Contains(err.Error(), "asks for 1073741824 rounds to decrypt its contents") {
+		t.Errorf("2^30 rounds: %v", err)
+	}
+}

@@ -19,8 +19,12 @@ import (
 //	resolve the PROXY's name ─▶ dial it ─▶ CONNECT to the server's name as
 //	written (the proxy resolves it) ─▶ frame OpenVPN over the same socket
 //
-// The link's address is the proxy's: that is where the packets go, so it is
-// the address Configure must keep outside the tunnel. Credentials come from
+// A UDP remote behind a SOCKS proxy goes through a UDP ASSOCIATE relay
+// instead, each datagram carrying a header naming the server; the TCP
+// connection to the proxy stays open, as the association lives with it.
+//
+// The link's address is the proxy's (or its relay's): that is where the
+// packets go, so it is the address Configure must keep outside the tunnel. Credentials come from
 // the profile, from an earlier answer (kept in memory for reconnections),
 // or from the Prompter (PromptProxyAuth) when the profile says to ask or
 // the proxy answers 407; a refusal is retried once with a new answer.
@@ -67,7 +71,7 @@ func (s *Session) attemptViaProxy(ctx context.Context, r *profile.Remote, host s
 	}
 	s.setState(StateConnecting, StateChange{Detail: fmt.Sprintf("%s/%s via %s proxy %v", target, proto, px.Type, addr), Remote: addr, Proto: proto, Attempt: n})
 	dctx, cancel := context.WithTimeout(s.closeCtx, connectTimeout(r))
-	conn, err := s.dialProxy(dctx, px, addr, host, r.Port)
+	conn, err := s.dialProxy(dctx, px, addr, host, r.Port, r.Proto == profile.ProtoUDP)
 	cancel()
 	if err != nil {
 		if s.closing() {
@@ -76,7 +80,12 @@ func (s *Session) attemptViaProxy(ctx context.Context, r *profile.Remote, host s
 		return attemptResult{addr: addr, err: err}
 	}
 	// Not "connected": that word is the session's, once the tunnel is up.
-	s.logf.printf("reached %s through the %s proxy %v", target, px.Type, addr)
+	if relay := conn.RemoteAddr(); relay != addr {
+		s.logf.printf("reached %s through the %s proxy %v (UDP relay %v)", target, px.Type, addr, relay)
+		addr = relay
+	} else {
+		s.logf.printf("reached %s through the %s proxy %v", target, px.Type, addr)
+	}
 	l, err := newLink(s, r, host, addr, conn, n)
 	if err != nil {
 		_ = conn.Close()
@@ -88,7 +97,7 @@ func (s *Session) attemptViaProxy(ctx context.Context, r *profile.Remote, host s
 
 // dialProxy connects to the proxy at addr and has it connect to host:port,
 // asking for credentials and retrying once if the proxy wants them.
-func (s *Session) dialProxy(ctx context.Context, px *profile.Proxy, addr netip.AddrPort, host string, port int) (transport.Conn, error) {
+func (s *Session) dialProxy(ctx context.Context, px *profile.Proxy, addr netip.AddrPort, host string, port int, udp bool) (transport.Conn, error) {
 	key := px.Address()
 	creds, err := s.initialProxyCreds(ctx, px)
 	if err != nil {
@@ -99,12 +108,12 @@ func (s *Session) dialProxy(ctx context.Context, px *profile.Proxy, addr netip.A
 		if err != nil {
 			return nil, fmt.Errorf("connect to the %s proxy %s: %w", px.Type, key, err)
 		}
-		err = handshake(ctx, tc, px, key, host, port, creds)
+		conn, err := proxyConn(ctx, tc, px, key, addr, host, port, creds, udp)
 		if err == nil {
 			if !creds.Empty() {
 				s.proxy.set(key, creds)
 			}
-			return transport.FromTCP(tc), nil
+			return conn, nil
 		}
 		_ = tc.Close()
 		var ae *proxy.AuthError
@@ -138,6 +147,34 @@ func (s *Session) dialProxy(ctx context.Context, px *profile.Proxy, addr netip.A
 			return nil, err
 		}
 	}
+}
+
+// proxyConn runs the handshake on tc and returns the transport: tc itself
+// for TCP, or a socket to the SOCKS relay that owns tc for UDP.
+func proxyConn(ctx context.Context, tc *net.TCPConn, px *profile.Proxy, key string, addr netip.AddrPort, host string, port int, creds proxy.Credentials, udp bool) (transport.Conn, error) {
+	if !udp {
+		if err := handshake(ctx, tc, px, key, host, port, creds); err != nil {
+			return nil, err
+		}
+		return transport.FromTCP(tc), nil
+	}
+	if px.Type != profile.ProxySOCKS5 {
+		return nil, fatal(fmt.Errorf("an HTTP proxy cannot carry UDP; use proto tcp"))
+	}
+	relay, err := proxy.SOCKS5UDPAssociate(ctx, tc, key, addr.Addr(), creds)
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := proxy.UDPHeader(host, port)
+	if err != nil {
+		return nil, fatal(err)
+	}
+	var d net.Dialer
+	uc, err := d.DialContext(ctx, "udp", relay.String())
+	if err != nil {
+		return nil, fmt.Errorf("connect to the UDP relay %s of the socks5 proxy %s: %w", relay, key, err)
+	}
+	return transport.FromRelay(uc.(*net.UDPConn), tc, hdr, proxy.StripUDPHeader), nil
 }
 
 // handshake runs the proxy's protocol on a fresh connection.

@@ -122,7 +122,7 @@ func TestDialProxyAsksOn407AndRemembers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for i := 0; i < 2; i++ {
-		c, err := s.dialProxy(ctx, px, f.addr(), "vpn.example.com", 443)
+		c, err := s.dialProxy(ctx, px, f.addr(), "vpn.example.com", 443, false)
 		if err != nil {
 			t.Fatalf("dial %d: %v", i, err)
 		}
@@ -180,7 +180,7 @@ func TestDialProxyErrors(t *testing.T) {
 			if tt.port != 0 {
 				target = tt.port
 			}
-			c, err := proxySession(tt.pr).dialProxy(ctx, &px, f.addr(), "vpn.example.com", target)
+			c, err := proxySession(tt.pr).dialProxy(ctx, &px, f.addr(), "vpn.example.com", target, false)
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatal(err)

@@ -6,7 +6,8 @@
 //
 // It speaks HTTP CONNECT as OpenVPN 2.6 does (HTTP/1.0 unless 1.1 is asked,
 // Basic authentication, User-Agent and custom headers) and SOCKS5 CONNECT
-// (RFC 1928) with username/password authentication (RFC 1929). Neither reads
+// (RFC 1928) with username/password authentication (RFC 1929), and sets up
+// SOCKS5 UDP relays for UDP remotes (UDP ASSOCIATE, socksudp.go). Neither reads
 // a byte past the proxy's answer, so the socket can be handed to the TCP
 // transport as it is. Both bound the exchange by the context's deadline and
 // return typed errors: *AuthError when the proxy wants (other) credentials,

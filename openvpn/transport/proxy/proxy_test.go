@@ -424,7 +424,7 @@ func FuzzSOCKSReply(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := bytes.NewReader(b)
-		code, err := readSOCKSReply(r)
+		code, _, err := readSOCKSReply(r)
 		if err != nil {
 			return
 		}

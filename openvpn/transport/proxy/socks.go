@@ -18,6 +18,7 @@ const (
 	methodUserPass = 0x02
 	methodNoAccept = 0xff
 	cmdConnect     = 0x01
+	cmdUDP         = 0x03
 	atypIPv4       = 0x01
 	atypDomain     = 0x03
 	atypIPv6       = 0x04
@@ -43,16 +44,48 @@ var socksReplies = map[byte]string{
 // proxy that accepts no offered method, or refuses the credentials, is an
 // *AuthError; a failure reply a *RefusedError. conn is not closed on error.
 func SOCKS5Connect(ctx context.Context, conn net.Conn, proxy, host string, port int, c Credentials) error {
-	req, err := socksRequest(host, port)
+	req, err := socksRequest(cmdConnect, host, port)
 	if err != nil {
 		return err
 	}
+	_, err = socksCommand(ctx, conn, proxy, net.JoinHostPort(host, strconv.Itoa(port)), req, c)
+	return err
+}
+
+// socksCommand authenticates, sends req and returns the reply's bound
+// address. target names the destination in a *RefusedError.
+func socksCommand(ctx context.Context, conn net.Conn, proxy, target string, req []byte, c Credentials) (netip.AddrPort, error) {
 	if len(c.Username) > 255 || len(c.Password) > 255 {
-		return errors.New("socks proxy: username and password must be at most 255 bytes each")
+		return netip.AddrPort{}, errors.New("socks proxy: username and password must be at most 255 bytes each")
 	}
 	done := exchange(ctx, conn)
 	defer done()
+	if err := socksNegotiate(ctx, conn, proxy, c); err != nil {
+		return netip.AddrPort{}, err
+	}
+	if _, err := conn.Write(req); err != nil {
+		return netip.AddrPort{}, ioError(ctx, proxy, "send the SOCKS request", err)
+	}
+	code, bound, err := readSOCKSReply(conn)
+	if err != nil {
+		var pe *protoError
+		if errors.As(err, &pe) {
+			return netip.AddrPort{}, fmt.Errorf("the proxy %s sent a bad SOCKS reply: %w", proxy, err)
+		}
+		return netip.AddrPort{}, ioError(ctx, proxy, "read the SOCKS reply", err)
+	}
+	if code != 0 {
+		status, ok := socksReplies[code]
+		if !ok {
+			status = "reply code " + strconv.Itoa(int(code))
+		}
+		return netip.AddrPort{}, &RefusedError{Proxy: proxy, Target: target, Status: status, Code: int(code)}
+	}
+	return bound, nil
+}
 
+// socksNegotiate offers the methods and runs the chosen one.
+func socksNegotiate(ctx context.Context, conn net.Conn, proxy string, c Credentials) error {
 	greet := []byte{socksVersion, 1, methodNone}
 	if !c.Empty() {
 		greet = []byte{socksVersion, 2, methodNone, methodUserPass}
@@ -81,25 +114,6 @@ func SOCKS5Connect(ctx context.Context, conn net.Conn, proxy, host string, port 
 	default:
 		return fmt.Errorf("the proxy %s chose SOCKS authentication method %#x, which cvpn does not support", proxy, sel[1])
 	}
-
-	if _, err := conn.Write(req); err != nil {
-		return ioError(ctx, proxy, "send the SOCKS CONNECT request", err)
-	}
-	code, err := readSOCKSReply(conn)
-	if err != nil {
-		var pe *protoError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("the proxy %s sent a bad SOCKS reply: %w", proxy, err)
-		}
-		return ioError(ctx, proxy, "read the SOCKS reply", err)
-	}
-	if code != 0 {
-		status, ok := socksReplies[code]
-		if !ok {
-			status = "reply code " + strconv.Itoa(int(code))
-		}
-		return &RefusedError{Proxy: proxy, Target: net.JoinHostPort(host, strconv.Itoa(port)), Status: status, Code: int(code)}
-	}
 	return nil
 }
 
@@ -125,12 +139,17 @@ func socksUserPass(ctx context.Context, conn net.Conn, proxy string, c Credentia
 	return nil
 }
 
-// socksRequest is the CONNECT request for host:port.
-func socksRequest(host string, port int) ([]byte, error) {
+// socksRequest is the request cmd for host:port.
+func socksRequest(cmd byte, host string, port int) ([]byte, error) {
 	if port < 1 || port > 65535 {
 		return nil, fmt.Errorf("socks proxy: port %d out of range", port)
 	}
-	req := []byte{socksVersion, cmdConnect, 0}
+	return appendAddr([]byte{socksVersion, cmd, 0}, host, port)
+}
+
+// appendAddr appends ATYP, DST.ADDR and DST.PORT: an IP address when host
+// is one, a domain name otherwise.
+func appendAddr(req []byte, host string, port int) ([]byte, error) {
 	if a, err := netip.ParseAddr(host); err == nil {
 		a = a.Unmap()
 		if a.Is4() {
@@ -154,15 +173,16 @@ type protoError struct{ msg string }
 
 func (e *protoError) Error() string { return e.msg }
 
-// readSOCKSReply reads a whole CONNECT reply, bound address included, so
-// that nothing of it is left for the tunnel, and returns its REP code.
-func readSOCKSReply(r io.Reader) (byte, error) {
+// readSOCKSReply reads a whole reply, bound address included, so that
+// nothing of it is left for the tunnel, and returns its REP code and the
+// bound address (invalid when the proxy names it by domain).
+func readSOCKSReply(r io.Reader) (byte, netip.AddrPort, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		return 0, err
+		return 0, netip.AddrPort{}, err
 	}
 	if hdr[0] != socksVersion {
-		return 0, &protoError{fmt.Sprintf("version %d, want 5", hdr[0])}
+		return 0, netip.AddrPort{}, &protoError{fmt.Sprintf("version %d, want 5", hdr[0])}
 	}
 	var n int
 	switch hdr[3] {
@@ -173,19 +193,24 @@ func readSOCKSReply(r io.Reader) (byte, error) {
 	case atypDomain:
 		var l [1]byte
 		if _, err := io.ReadFull(r, l[:]); err != nil {
-			return 0, err
+			return 0, netip.AddrPort{}, err
 		}
 		n = int(l[0])
 	default:
 		if hdr[1] != 0 {
 			// Some servers send a short failure reply; the code is what
 			// matters and the connection is closed anyway.
-			return hdr[1], nil
+			return hdr[1], netip.AddrPort{}, nil
 		}
-		return 0, &protoError{fmt.Sprintf("address type %d", hdr[3])}
+		return 0, netip.AddrPort{}, &protoError{fmt.Sprintf("address type %d", hdr[3])}
 	}
-	if _, err := io.ReadFull(r, make([]byte, n+2)); err != nil {
-		return 0, err
+	b := make([]byte, n+2)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return 0, netip.AddrPort{}, err
 	}
-	return hdr[1], nil
+	var bound netip.AddrPort
+	if a, ok := netip.AddrFromSlice(b[:n]); ok && hdr[3] != atypDomain {
+		bound = netip.AddrPortFrom(a, binary.BigEndian.Uint16(b[n:]))
+	}
+	return hdr[1], bound, nil
 }

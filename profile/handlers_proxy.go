@@ -336,12 +336,6 @@ func (p *parser) remoteProxy(c *connState, proto Proto) *Proxy {
 				"add `proto tcp` (or `remote HOST PORT tcp`); the server must accept TCP connections")
 		}
 		return nil
-	case hasSocks && proto != ProtoTCP:
-		if once(cp.socksLine) {
-			p.errorf(cp.socksLine, "socks-proxy", "cvpn does not send UDP through a SOCKS proxy (UDP ASSOCIATE) yet",
-				"add `proto tcp` (or `remote HOST PORT tcp`); the server must accept TCP connections")
-		}
-		return nil
 	}
 	var x Proxy
 	var slot *fileSlot

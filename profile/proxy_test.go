@@ -129,6 +129,11 @@ func TestSOCKSProxy(t *testing.T) {
 	if s := p.Summary(); s.Proxy != "socks5://127.0.0.1:1080" {
 		t.Errorf("summary proxy = %q", s.Proxy)
 	}
+	// UDP goes through the proxy's UDP relay (UDP ASSOCIATE).
+	p = mustParse(t, profileWith(t, "socks-proxy 127.0.0.1"))
+	if x := p.Remotes[0].Proxy; x == nil || p.Remotes[0].Proto != ProtoUDP {
+		t.Errorf("udp remote: proxy = %+v", x)
+	}
 	p = mustParse(t, tcpProfile(t, "socks-proxy ::1 9050 stdin"))
 	if x := p.Remotes[0].Proxy; !x.AskCredentials || x.URL() != "socks5://[::1]:9050" {
 		t.Errorf("proxy = %+v (%s)", x, x.URL())

@@ -59,7 +59,7 @@ func TestRefusedMessages(t *testing.T) {
 		{"key-method 1", "test.ovpn:1: key-method: was removed in OpenVPN 2.5"},
 		{"no-iv", "test.ovpn:1: no-iv: was removed in OpenVPN 2.5"},
 		{"http-proxy proxy.example.com 8080", "test.ovpn:1: http-proxy: an HTTP proxy only carries TCP, and this connection uses udp"},
-		{"socks-proxy 127.0.0.1 1080", "test.ovpn:1: socks-proxy: cvpn does not send UDP through a SOCKS proxy (UDP ASSOCIATE) yet — add `proto tcp`"},
+		{"socks-proxy 127.0.0.1 1080\nhttp-proxy p.example.com 3128", "test.ovpn:2: http-proxy and socks-proxy cannot be used together"},
 		{"cryptoapicert \"SUBJ:me\"", "test.ovpn:1: cryptoapicert: smart cards and system certificate stores are not supported by cvpn yet"},
 		{"pkcs11-id 'x'", "test.ovpn:1: pkcs11-id: smart cards and system certificate stores are not supported by cvpn yet"},
 		{"server 10.8.0.0 255.255.255.0", "test.ovpn:1: server: is a server-side option"},

@@ -31,6 +31,7 @@ func TestCvpnThroughProxy(t *testing.T) {
 		// address, %d its port.
 		lines []string
 		socks bool
+		udp   bool
 		// proxyLog must appear in the proxy's log.
 		proxyLog string
 		// connects is how many CONNECTs tinyproxy must log: 'auto'
@@ -48,11 +49,16 @@ func TestCvpnThroughProxy(t *testing.T) {
 			"<http-proxy-user-pass>\n" + user + "\n" + pass + "\n</http-proxy-user-pass>",
 		}, proxyLog: "Established connection to host \"" + lab.HiddenServerIP.String() + "\"", connects: 2},
 		{name: "socks5 no auth", socks: true, lines: []string{"socks-proxy %s %d"}, proxyLog: "tcp/connect"},
+		{name: "socks5 udp associate", socks: true, udp: true, lines: []string{"socks-proxy %s %d"}, proxyLog: "udp/udpassociate"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.ReplaceAll(tt.name, " ", "_"), func(t *testing.T) {
 			t.Parallel()
-			l := lab.NewT(t, lab.Options{NoStart: true, Server: lab.ServerOptions{Proto: lab.TCP, Extra: lab.HiddenServerExtra()}})
+			proto := lab.TCP
+			if tt.udp {
+				proto = lab.UDP
+			}
+			l := lab.NewT(t, lab.Options{NoStart: true, Server: lab.ServerOptions{Proto: proto, Extra: lab.HiddenServerExtra(proto)}})
 			ctx := t.Context()
 			if err := l.AddServerAddress(ctx, lab.HiddenServerIP); err != nil {
 				t.Fatal(err)
@@ -81,8 +87,8 @@ func TestCvpnThroughProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			linkRemote := fmt.Sprintf("remote %s %d tcp\n", l.ServerLinkIP, l.Opts.Server.Port)
-			hidden := fmt.Sprintf("remote %s %d tcp\n", lab.HiddenServerIP, l.Opts.Server.Port)
+			linkRemote := fmt.Sprintf("remote %s %d %s\n", l.ServerLinkIP, l.Opts.Server.Port, proto)
+			hidden := fmt.Sprintf("remote %s %d %s\n", lab.HiddenServerIP, l.Opts.Server.Port, proto)
 			if !strings.Contains(base, linkRemote) {
 				t.Fatalf("profile lacks %q:\n%s", linkRemote, base)
 			}

@@ -38,11 +38,15 @@ const (
 	Danted    = "danted"
 )
 
-// HiddenServerExtra are ServerOptions.Extra lines that make a TCP server
-// listen on HiddenServerIP only. Start the lab with NoStart, call
-// AddServerAddress(ctx, HiddenServerIP), then StartServer.
-func HiddenServerExtra() []string {
-	return []string{"proto tcp4-server", "local " + HiddenServerIP.String()}
+// HiddenServerExtra are ServerOptions.Extra lines that make a server with
+// transport proto listen on HiddenServerIP only. Start the lab with
+// NoStart, call AddServerAddress(ctx, HiddenServerIP), then StartServer.
+func HiddenServerExtra(proto Proto) []string {
+	p := "tcp4-server"
+	if proto == UDP {
+		p = "udp4"
+	}
+	return []string{"proto " + p, "local " + HiddenServerIP.String()}
 }
 
 // AddServerAddress adds addr as a host address on the server namespace's lo.
@@ -102,7 +106,9 @@ func (l *Lab) StartSOCKSProxy(ctx context.Context) (*Process, netip.AddrPort, er
 		"user.privileged: root",
 		"user.unprivileged: nobody",
 		"client pass {\n\tfrom: 0.0.0.0/0 to: 0.0.0.0/0\n\tlog: connect error\n}",
-		"socks pass {\n\tfrom: 0.0.0.0/0 to: 0.0.0.0/0\n\tcommand: connect\n\tlog: connect error\n}",
+		"socks pass {\n\tfrom: 0.0.0.0/0 to: 0.0.0.0/0\n\tcommand: connect udpassociate\n\tlog: connect error\n}",
+		// Datagrams coming back from the server to the relay.
+		"socks pass {\n\tfrom: 0.0.0.0/0 to: 0.0.0.0/0\n\tcommand: udpreply\n\tlog: connect error\n}",
 	}
 	p, err := l.startProxy(ctx, "danted", "running", conf, func(path string) []string {
 		// One child process is plenty; the pid file stays in the lab dir.

@@ -1,0 +1,144 @@
+//go:build linux
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cvpn/cvpn/e2e/lab"
+)
+
+// ttyOutput collects what a process writes to its terminal.
+type ttyOutput struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (o *ttyOutput) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.Write(p)
+}
+
+func (o *ttyOutput) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.b.String()
+}
+
+// TestCvpnProxyAsksOnTerminal: a profile that says `http-proxy … auto`
+// without credentials meets a proxy that wants them. cvpn gets the 407,
+// asks on its terminal (the Prompter's PromptProxyAuth), retries with the
+// answer, and the tunnel comes up through the proxy.
+func TestCvpnProxyAsksOnTerminal(t *testing.T) {
+	lab.Require(t, "ping", lab.Tinyproxy, "script")
+	t.Parallel()
+	const user, pass = "ttyuser", "tty-proxy-pw-81"
+	l := lab.NewT(t, lab.Options{NoStart: true, Server: lab.ServerOptions{Proto: lab.TCP, Extra: lab.HiddenServerExtra(lab.TCP)}})
+	ctx := t.Context()
+	if err := l.AddServerAddress(ctx, lab.HiddenServerIP); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.StartServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	px, paddr, err := l.StartHTTPProxy(ctx, lab.HTTPProxyOptions{Username: user, Password: pass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := l.ClientProfile(lab.ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkRemote := fmt.Sprintf("remote %s %d tcp\n", l.ServerLinkIP, l.Opts.Server.Port)
+	if !strings.Contains(base, linkRemote) {
+		t.Fatalf("profile lacks %q", linkRemote)
+	}
+	text := strings.Replace(base, linkRemote, fmt.Sprintf("remote %s %d tcp\n", lab.HiddenServerIP, l.Opts.Server.Port), 1) +
+		fmt.Sprintf("http-proxy %s %d auto\n", paddr.Addr(), paddr.Port())
+	profile := filepath.Join(l.Dir, "proxy-ask.ovpn")
+	if err := os.WriteFile(profile, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	line := strings.Join([]string{cvpnBinary(t), "connect", "--foreground", "--dev", lab.TunDev, "--verbose", profile}, " ")
+	cmd := lab.Command(cctx, l.ClientNS, "script", "-q", "-e", "-c", line, "/dev/null")
+	var out ttyOutput
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	stdin, err := cmd.StdinPipe() // kept open: an end of input would reach cvpn
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		stdin.Close()
+		if t.Failed() {
+			t.Logf("cvpn terminal:\n%s", out.String())
+		}
+	}()
+	waitOutput := func(want string) {
+		t.Helper()
+		deadline := time.NewTimer(30 * time.Second)
+		defer deadline.Stop()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for !strings.Contains(out.String(), want) {
+			select {
+			case <-exited:
+				t.Fatalf("cvpn exited before %q", want)
+			case <-deadline.C:
+				t.Fatalf("no %q within 30 s", want)
+			case <-tick.C:
+			}
+		}
+	}
+	// Typed ahead, the terminal would echo the password before cvpn turns
+	// echo off; a user types it when asked.
+	if _, err := io.WriteString(stdin, user+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput("Password for proxy ")
+	if _, err := io.WriteString(stdin, pass+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput("connected ")
+	assertTunnel(t, l)
+	term := out.String()
+	if want := fmt.Sprintf("Username for proxy %s: ", paddr); !strings.Contains(term, want) {
+		t.Errorf("terminal lacks the prompt %q", want)
+	}
+	// Only the prompt's own line may hold it (the terminal echoes what is
+	// typed in the instant before cvpn turns echo off); never a log line.
+	_, after, _ := strings.Cut(term, "Password for proxy ")
+	if _, logs, _ := strings.Cut(after, "\n"); strings.Contains(logs, pass) {
+		t.Error("the proxy password was logged")
+	}
+	// The first CONNECT carried no credentials (407), the second the answer.
+	if n := strings.Count(px.Log(), "]: Request (file descriptor"); n != 2 {
+		t.Errorf("tinyproxy saw %d requests, want 2", n)
+	}
+}

@@ -34,6 +34,7 @@ func writeSummary(w io.Writer, s profile.Summary, source string) {
 		line("order", "random")
 	}
 	line("transport", s.Transport)
+	line("proxy", s.Proxy)
 	auth := strings.Join(s.AuthMethods, " + ")
 	if auth == "" {
 		auth = s.Auth.String()

@@ -201,3 +201,93 @@ func TestDialProxyErrors(t *testing.T) {
 		})
 	}
 }
+
+// socksFake is a SOCKS5 proxy on loopback that wants username/password
+// bob:pw and then lets every CONNECT through.
+func socksFake(t *testing.T) netip.AddrPort {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(5 * time.Second))
+				var h [2]byte
+				if _, err := io.ReadFull(c, h[:]); err != nil {
+					return
+				}
+				methods := make([]byte, h[1])
+				io.ReadFull(c, methods)
+				if !strings.ContainsRune(string(methods), 2) {
+					c.Write([]byte{5, 0xff})
+					return
+				}
+				c.Write([]byte{5, 2})
+				var b [1]byte
+				io.ReadFull(c, b[:]) // version
+				io.ReadFull(c, b[:])
+				u := make([]byte, b[0])
+				io.ReadFull(c, u)
+				io.ReadFull(c, b[:])
+				p := make([]byte, b[0])
+				io.ReadFull(c, p)
+				if string(u) != "bob" || string(p) != "pw" {
+					c.Write([]byte{1, 1})
+					return
+				}
+				c.Write([]byte{1, 0})
+				req := make([]byte, 5)
+				io.ReadFull(c, req)
+				io.ReadFull(c, make([]byte, int(req[4])+2)) // domain name and port
+				c.Write([]byte{5, 0, 0, 1, 127, 0, 0, 1, 0, 1})
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().(*net.TCPAddr).AddrPort()
+}
+
+// TestDialProxySOCKSAsks: a SOCKS proxy accepting none of the methods
+// offered without credentials makes cvpn ask, then retry with the answer.
+func TestDialProxySOCKSAsks(t *testing.T) {
+	addr := socksFake(t)
+	px := &profile.Proxy{Type: profile.ProxySOCKS5, Host: "127.0.0.1", Port: int(addr.Port())}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	pr := &proxyPrompts{pws: []string{"pw"}}
+	c, err := proxySession(pr).dialProxy(ctx, px, addr, "vpn.example.com", 443, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if len(pr.asked) != 1 || pr.asked[0].Kind != PromptProxyAuth || pr.asked[0].Proxy != addr.String() {
+		t.Errorf("prompts %+v", pr.asked)
+	}
+	// A wrong answer is asked again once, with the reason, then fails.
+	pr = &proxyPrompts{pws: []string{"x", "y"}}
+	px.Username, px.Password = "bob", "stale"
+	_, err = proxySession(pr).dialProxy(ctx, px, addr, "vpn.example.com", 443, false)
+	var fe *fatalError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "refused the username and password") {
+		t.Fatalf("error %v", err)
+	}
+	if len(pr.asked) != 1 || pr.asked[0].Retry == "" {
+		t.Errorf("prompts %+v, want one with a Retry reason", pr.asked)
+	}
+}

@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 STATICCHECK_VERSION := v0.8.2
-FUZZTIME ?= 10m
+FUZZTIME ?= 2m
 CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./profile/... ./logs/... ./openvpn/...
 
 .PHONY: all build demo test lint unit fuzz bench package clean deps-build deps-lab deps-test
@@ -55,8 +55,16 @@ test: deps-test lint
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -race -timeout 10m ./openvpn/... ./tunnel/... ./service/... ./credstore/...
 
+# fuzz runs each parser of untrusted input for FUZZTIME: profiles, CRLs,
+# PKCS#12 bundles and what proxies answer. Pick some with FUZZ="pkg:Target ...".
+FUZZ ?= ./profile:FuzzParse ./profile:FuzzParseCRL ./profile:FuzzOpenPKCS12 \
+	./openvpn/transport/proxy:FuzzParseResponse ./openvpn/transport/proxy:FuzzSOCKSReply \
+	./openvpn/transport/proxy:FuzzStripUDPHeader
 fuzz: deps-build
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./profile
+	@for t in $(FUZZ); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
+	done
 
 # bench measures cvpn against the stock openvpn client on the same lab server
 # (iperf3 both ways, CPU-s per GB, connect time, peak RSS), then runs the Go

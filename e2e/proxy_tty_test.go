@@ -3,38 +3,18 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cvpn/cvpn/e2e/lab"
 )
-
-// ttyOutput collects what a process writes to its terminal.
-type ttyOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *ttyOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *ttyOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
 
 // TestCvpnProxyAsksOnTerminal: a profile that says `http-proxy … auto`
 // without credentials meets a proxy that wants them. cvpn gets the 407,
@@ -75,7 +55,7 @@ func TestCvpnProxyAsksOnTerminal(t *testing.T) {
 	defer cancel()
 	line := strings.Join([]string{cvpnBinary(t), "connect", "--foreground", "--dev", lab.TunDev, "--verbose", profile}, " ")
 	cmd := lab.Command(cctx, l.ClientNS, "script", "-q", "-e", "-c", line, "/dev/null")
-	var out ttyOutput
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe() // kept open: an end of input would reach cvpn

@@ -19,18 +19,25 @@ func (p *parser) authUserPass(d *directive) {
 		p.userPass.put(d.line, nil, false)
 		return
 	}
+	p.credentialsFile(d, &p.userPass, "put the username on the first line and, optionally, the password on the second")
+}
+
+// credentialsFile reads a username/password file or inline block into
+// slot (auth-user-pass and the proxies' credentials): a file is inlined so
+// the stored profile needs nothing else.
+func (p *parser) credentialsFile(d *directive, slot *fileSlot, fix string) {
 	data, placeholder, fromFile, ok := p.fileArg(d)
 	if !ok {
 		return
 	}
 	if placeholder {
-		p.userPass.put(d.line, nil, true)
+		slot.put(d.line, nil, true)
 		p.dropLine(d)
 		return
 	}
 	user, pass, problem := splitUserPass(string(data))
 	if problem != "" {
-		p.errorf(d.line, d.name, "%s", "put the username on the first line and, optionally, the password on the second", problem)
+		p.errorf(d.line, d.name, "%s", fix, problem)
 		return
 	}
 	text := user + "\n"
@@ -40,7 +47,7 @@ func (p *parser) authUserPass(d *directive) {
 	if fromFile && !p.inlineAs(d, d.name, text) {
 		return
 	}
-	p.userPass.put(d.line, []byte(text), false)
+	slot.put(d.line, []byte(text), false)
 }
 
 // splitUserPass reads a credentials file: username on line 1, optional

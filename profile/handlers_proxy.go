@@ -235,28 +235,7 @@ func (p *parser) socksProxyUserPass(d *directive) {
 }
 
 func (p *parser) proxyUserPassBlock(d *directive, slot *fileSlot) {
-	data, placeholder, fromFile, ok := p.fileArg(d)
-	if !ok {
-		return
-	}
-	if placeholder {
-		slot.put(d.line, nil, true)
-		p.dropLine(d)
-		return
-	}
-	user, pass, problem := splitUserPass(string(data))
-	if problem != "" {
-		p.errorf(d.line, d.name, "%s", "put the proxy username on the first line and the password on the second", problem)
-		return
-	}
-	text := user + "\n"
-	if pass != "" {
-		text += pass + "\n"
-	}
-	if fromFile && !p.inlineAs(d, d.name, text) {
-		return
-	}
-	slot.put(d.line, []byte(text), false)
+	p.credentialsFile(d, slot, "put the proxy username on the first line and the password on the second")
 }
 
 func (p *parser) socksProxy(d *directive) {

@@ -58,6 +58,11 @@ func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned 
 	if err != nil {
 		return attemptResult{addr: addr, err: err}
 	}
+	return s.runLink(ctx, r, host, addr, conn, n)
+}
+
+// runLink runs one connection over conn until it ends.
+func (s *Session) runLink(ctx context.Context, r *profile.Remote, host string, addr netip.AddrPort, conn transport.Conn, n int) attemptResult {
 	l, err := newLink(s, r, host, addr, conn, n)
 	if err != nil {
 		_ = conn.Close()

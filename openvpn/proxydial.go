@@ -86,13 +86,7 @@ func (s *Session) attemptViaProxy(ctx context.Context, r *profile.Remote, host s
 	} else {
 		s.logf.printf("reached %s through the %s proxy %v", target, px.Type, addr)
 	}
-	l, err := newLink(s, r, host, addr, conn, n)
-	if err != nil {
-		_ = conn.Close()
-		return attemptResult{addr: addr, err: err}
-	}
-	err = l.run(ctx)
-	return attemptResult{connected: l.connected, usedToken: l.usedToken, addr: addr, err: err}
+	return s.runLink(ctx, r, host, addr, conn, n)
 }
 
 // dialProxy connects to the proxy at addr and has it connect to host:port,

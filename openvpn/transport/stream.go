@@ -18,6 +18,7 @@ func DialStream(ctx context.Context, raddr netip.AddrPort) (*net.TCPConn, error)
 		return nil, fmt.Errorf("dial tcp %s: %w", raddr, err)
 	}
 	tc := c.(*net.TCPConn)
+	// Packets are latency-sensitive; batching is done by WriteBatch itself.
 	_ = tc.SetNoDelay(true)
 	return tc, nil
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"time"
 )
 
 // Proto is the transport protocol of a connection.
@@ -82,14 +81,10 @@ func dialUDP(ctx context.Context, raddr netip.AddrPort) (Conn, error) {
 }
 
 func dialTCP(ctx context.Context, raddr netip.AddrPort) (Conn, error) {
-	d := net.Dialer{KeepAlive: 30 * time.Second}
-	c, err := d.DialContext(ctx, "tcp", raddr.String())
+	tc, err := DialStream(ctx, raddr)
 	if err != nil {
-		return nil, fmt.Errorf("dial tcp %s: %w", raddr, err)
+		return nil, err
 	}
-	tc := c.(*net.TCPConn)
-	// Packets are latency-sensitive; batching is done by WriteBatch itself.
-	_ = tc.SetNoDelay(true)
 	return newTCP(tc), nil
 }
 

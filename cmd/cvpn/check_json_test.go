@@ -102,3 +102,33 @@ func TestProfileCheckTextOrder(t *testing.T) {
 		t.Errorf("stderr out of order or incomplete:\n%s", s)
 	}
 }
+
+// TestProfileCheckOrderRandom: "order: random" is only worth a line when
+// there is more than one server to shuffle.
+func TestProfileCheckOrderRandom(t *testing.T) {
+	ca, err := os.ReadFile(testdata("ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		remotes string
+		want    bool
+	}{
+		{"remote a.example.com 1194\n", false},
+		{"remote a.example.com 1194\nremote b.example.com 1194\n", true},
+	} {
+		p := filepath.Join(t.TempDir(), "r.ovpn")
+		text := "client\ndev tun\nremote-random\nauth-user-pass\n" + tt.remotes + "<ca>\n" + string(ca) + "</ca>\n"
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut bytes.Buffer
+		a := &app{stdout: &out, stderr: &errOut, store: storeFromEnv}
+		if code := a.run([]string{"profile", "check", p}); code != exitOK {
+			t.Fatalf("exit %d: %s", code, errOut.String())
+		}
+		if got := strings.Contains(out.String(), "order:       random"); got != tt.want {
+			t.Errorf("%q: order line shown %v, want %v:\n%s", tt.remotes, got, tt.want, out.String())
+		}
+	}
+}

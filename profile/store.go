@@ -43,6 +43,8 @@ type Entry struct {
 	Path    string          `json:"path"`
 	Remotes []RemoteSummary `json:"remotes,omitempty"`
 	Auth    AuthMode        `json:"auth"`
+	// AuthMethods lists every way the profile signs in (Summary.AuthMethods).
+	AuthMethods []string `json:"auth_methods,omitempty"`
 	// Problem is set when a stored profile no longer parses (a managed
 	// profile an administrator edited, say); it cannot be used until fixed.
 	Problem string `json:"problem,omitempty"`
@@ -173,7 +175,7 @@ func (s *Store) store(p *Profile, name string, opts []ImportOption) (Entry, erro
 
 func entryFor(p *Profile, name, path string, managed bool) Entry {
 	sum := p.Summary()
-	return Entry{Name: name, Managed: managed, Path: path, Remotes: sum.Remotes, Auth: sum.Auth, Warnings: p.Warnings}
+	return Entry{Name: name, Managed: managed, Path: path, Remotes: sum.Remotes, Auth: sum.Auth, AuthMethods: sum.AuthMethods, Warnings: p.Warnings}
 }
 
 // List returns every profile, managed ones first on a name clash (the user

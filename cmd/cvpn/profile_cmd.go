@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/cvpn/cvpn/profile"
@@ -118,7 +119,11 @@ func (a *app) profileImport(args []string) int {
 	if err != nil {
 		return a.fail("profile import", err)
 	}
-	fmt.Fprintf(a.stdout, "imported %q (%s, %s) to %s\n", e.Name, e.Auth, plural(len(e.Remotes), "remote"), e.Path)
+	auth := strings.Join(e.AuthMethods, " + ")
+	if auth == "" {
+		auth = e.Auth.String()
+	}
+	fmt.Fprintf(a.stdout, "imported %q (%s, %s) to %s\n", e.Name, auth, plural(len(e.Remotes), "remote"), e.Path)
 	for _, w := range e.Warnings {
 		fmt.Fprintf(a.stderr, "warning: %s\n", w)
 	}
@@ -158,7 +163,10 @@ func (a *app) profileList(args []string) int {
 		if e.Managed {
 			source = "managed"
 		}
-		auth := e.Auth.String()
+		auth := strings.Join(e.AuthMethods, "+")
+		if auth == "" {
+			auth = e.Auth.String()
+		}
 		if e.Problem != "" {
 			auth = "INVALID (cvpn profile show " + quoteName(e.Name) + ")"
 		}

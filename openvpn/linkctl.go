@@ -268,7 +268,7 @@ func (l *link) install(ks *keyState, dc *datachannel.Channel, now time.Time) {
 	}
 	l.active = ks
 	tx := &txKey{dc: dc, conn: l.conn}
-	tx.mss4, tx.mss6 = mssLimits(l.remote.MTU, dc.Overhead(), l.conn.Proto() == transport.TCP, l.addr.Addr().Is6())
+	tx.mss4, tx.mss6 = mssLimits(l.remote.MTU, dc.Overhead()+transport.HeaderOverhead(l.conn), l.conn.Proto() == transport.TCP, l.addr.Addr().Is6())
 	l.s.tx.Store(tx)
 }
 

@@ -54,6 +54,10 @@ func (r *relayConn) watch() {
 	_ = r.c.Close()
 }
 
+// HeaderOverhead is what the relay header adds to every packet, which
+// mssfix must count.
+func (r *relayConn) HeaderOverhead() int { return len(r.hdr) }
+
 func (r *relayConn) Proto() Proto               { return UDP }
 func (r *relayConn) BatchSize() int             { return 1 }
 func (r *relayConn) LocalAddr() netip.AddrPort  { return addrPort(r.c.LocalAddr()) }

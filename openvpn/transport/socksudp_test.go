@@ -35,6 +35,9 @@ func TestFromRelay(t *testing.T) {
 	if c.Proto() != UDP || c.RemoteAddr() != relay.LocalAddr().(*net.UDPAddr).AddrPort() {
 		t.Errorf("proto %v remote %v", c.Proto(), c.RemoteAddr())
 	}
+	if n := HeaderOverhead(c); n != 3 {
+		t.Errorf("HeaderOverhead = %d, want the header's 3 bytes, for mssfix", n)
+	}
 	if err := c.WriteBatch([][]byte{[]byte("one"), []byte("two")}); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,15 @@ type Conn interface {
 	Close() error
 }
 
+// HeaderOverhead returns what c adds in front of each packet beyond the
+// transport's own framing (a SOCKS relay's header), which mssfix counts.
+func HeaderOverhead(c Conn) int {
+	if o, ok := c.(interface{ HeaderOverhead() int }); ok {
+		return o.HeaderOverhead()
+	}
+	return 0
+}
+
 // ErrClosed is returned by ReadBatch and WriteBatch once Close was called.
 var ErrClosed = net.ErrClosed
 

@@ -69,8 +69,13 @@ func (p *parser) fileArg(d *directive) (data []byte, placeholder, fromFile, ok b
 	}
 	data, err := readCapped(path, MaxFileSize)
 	if err != nil {
-		p.errorf(d.line, d.name, "cannot read %q: %s",
-			"put the file next to the profile, or paste its contents into a "+block+" block", printable(arg), ioReason(err))
+		fix := "put the file next to the profile, or paste its contents into a " + block + " block"
+		if d.name == "auth-user-pass" {
+			// Providers ship "auth-user-pass login.txt" and expect the
+			// user to create the file; asking is simpler.
+			fix = "write a bare `auth-user-pass` to be asked when connecting (cvpn can remember the password in the keyring), or create the file next to the profile: username on line 1, password on line 2"
+		}
+		p.errorf(d.line, d.name, "cannot read %q: %s", fix, printable(arg), ioReason(err))
 		return nil, false, false, false
 	}
 	return data, false, true, true

@@ -309,3 +309,14 @@ func TestMacOSUtunDevice(t *testing.T) {
 		t.Errorf("Dev = %q", p.Dev)
 	}
 }
+
+// TestMissingAuthFile: providers ship "auth-user-pass login.txt" without
+// the file; the fix offers the simpler way, being asked.
+func TestMissingAuthFile(t *testing.T) {
+	text := strings.Replace(profileWith(t), "auth-user-pass", "auth-user-pass login.txt", 1)
+	_, err := Parse([]byte(text), ParseOptions{Name: "test.ovpn", Dir: t.TempDir()})
+	want := `auth-user-pass: cannot read "login.txt": no such file — write a bare ` + "`auth-user-pass`" + ` to be asked when connecting`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v\nwant %q", err, want)
+	}
+}

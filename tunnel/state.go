@@ -66,7 +66,9 @@ func (m *Manager) dropState(name string) {
 
 // Recover undoes the network changes recorded by a previous run that did
 // not finish cleanly, and returns what it undid, one line per tunnel. Call
-// it once at start, before any Connect. A record that cannot be undone
+// it once at start, before any Connect. Records of a cvpn process that is
+// still running (the service, while a connect --foreground starts) are
+// left alone. A record that cannot be undone
 // stays on disk for the next start and is reported in the error.
 func (m *Manager) Recover() ([]string, error) {
 	if m.cfg.StateDir == "" {
@@ -105,6 +107,12 @@ func (m *Manager) Recover() ([]string, error) {
 			// fail every start. Say so and move on.
 			m.logf("recover: ignoring unreadable %s: %v", path, err)
 			_ = os.Remove(path)
+			continue
+		}
+		if ownerRunning(sf.PID) {
+			// A running service and a connect --foreground share the
+			// directory: a live owner's tunnel is not a crash.
+			m.logf("recover: leaving %s: its owner, process %d, is still running", path, sf.PID)
 			continue
 		}
 		if err := m.cfg.Hooks.Revert(sf.Applied, m.logf); err != nil {

@@ -78,7 +78,7 @@ func startCvpn(t *testing.T, l *lab.Lab, po lab.ProfileOptions, noWait bool, arg
 func startCvpnFile(t *testing.T, l *lab.Lab, profile string, noWait bool, args ...string) *cvpnClient {
 	t.Helper()
 	bin := cvpnBinary(t)
-	argv := append([]string{bin, "connect", "--foreground", "--dev", lab.TunDev, "--verbose"}, args...)
+	argv := append([]string{bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose"}, args...)
 	argv = append(argv, profile)
 	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
 	if err != nil {

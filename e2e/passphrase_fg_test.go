@@ -52,7 +52,7 @@ func TestCvpnForegroundKeyPassphrase(t *testing.T) {
 	bin := cvpnBinary(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	line := strings.Join([]string{bin, "connect", "--foreground", "--dev", lab.TunDev, "--verbose", profile}, " ")
+	line := strings.Join([]string{bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose", profile}, " ")
 	cmd := lab.Command(ctx, l.ClientNS, "script", "-q", "-e", "-c", line, "/dev/null")
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -53,7 +53,7 @@ func TestCvpnProxyAsksOnTerminal(t *testing.T) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	line := strings.Join([]string{cvpnBinary(t), "connect", "--foreground", "--dev", lab.TunDev, "--verbose", profile}, " ")
+	line := strings.Join([]string{cvpnBinary(t), "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose", profile}, " ")
 	cmd := lab.Command(cctx, l.ClientNS, "script", "-q", "-e", "-c", line, "/dev/null")
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out

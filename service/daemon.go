@@ -37,6 +37,16 @@ type Config struct {
 	Stderr func(format string, args ...any)
 }
 
+// StateDir is where crash-recovery records live: $CVPN_STATE_DIR, else the
+// system's directory. connect --foreground shares it with the service, so
+// either undoes what the other left when it died.
+func StateDir() string {
+	if d := os.Getenv("CVPN_STATE_DIR"); d != "" {
+		return d
+	}
+	return defaultStateDir()
+}
+
 func (c *Config) defaults() {
 	pick := func(v *string, env, def string) {
 		if *v == "" {
@@ -47,7 +57,9 @@ func (c *Config) defaults() {
 		}
 	}
 	pick(&c.Addr, "CVPN_SOCKET", ipc.DefaultAddr)
-	pick(&c.StateDir, "CVPN_STATE_DIR", defaultStateDir())
+	if c.StateDir == "" {
+		c.StateDir = StateDir()
+	}
 	pick(&c.LogDir, "CVPN_LOG_DIR", defaultLogDir())
 	if c.Sessions == nil {
 		sys := userguard.NewSystemSource()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/service"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
 )
@@ -21,7 +22,7 @@ import (
 func connectCommand() *command {
 	return &command{
 		name:    "connect",
-		args:    "PROFILE [--remember] [--auth-file FILE] [--foreground] [--dev NAME] [--verbose]",
+		args:    "PROFILE [--remember] [--auth-file FILE] [--foreground [--state-dir DIR]] [--dev NAME] [--verbose]",
 		summary: "connect with a profile (a stored profile's name, or a file) through the cvpn service; --foreground runs the tunnel in this process until Ctrl-C",
 		run:     (*app).connect,
 	}
@@ -30,7 +31,7 @@ func connectCommand() *command {
 // connectFlags are connect's options, shared by both modes.
 type connectFlags struct {
 	foreground, remember, forget, verbose, debug, noEKM, json bool
-	authFile, devName                                         string
+	authFile, devName, stateDir                               string
 	timeout                                                   time.Duration
 }
 
@@ -48,6 +49,7 @@ func (a *app) connect(args []string) int {
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up (and disconnect) if not connected within `DURATION`, e.g. 60s; 0 waits until Ctrl-C")
 	fs.BoolVar(&f.json, "json", false, "once connected, print the tunnel's status as JSON (progress goes to stderr)")
 	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
+	fs.StringVar(&f.stateDir, "state-dir", "", "with --foreground, keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the service's)")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
@@ -90,12 +92,26 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	if f.verbose || f.debug {
 		logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }
 	}
-	cfg := tunnel.Config{Version: "cvpn " + version, Logf: logf,
+	stateDir := f.stateDir
+	if stateDir == "" {
+		stateDir = service.StateDir()
+	}
+	cfg := tunnel.Config{Version: "cvpn " + version, Logf: logf, StateDir: stateDir,
 		Guard: func(ctx context.Context) error { return userguard.Check(ctx, userguard.NewSystemSource()) }}
 	if f.debug {
 		cfg.Debugf = logf
 	}
 	m := tunnel.NewManager(cfg)
+	// Undo what a killed run (this command's or the service's) left behind
+	// before adding anything: a stale bypass route would otherwise be taken
+	// for the system's own and survive this run too.
+	recovered, err := m.Recover()
+	for _, line := range recovered {
+		fmt.Fprintf(a.stdout, "recovered: %s\n", line)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "warning: %v\n", err)
+	}
 	events, stop := m.Subscribe()
 	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())

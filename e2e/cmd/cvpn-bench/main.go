@@ -87,7 +87,7 @@ func run() int {
 				return 1
 			}
 			kinds = append(kinds, clientKind{"cvpn", func() []string {
-				return []string{abs, "connect", "--foreground", profile}
+				return []string{abs, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), profile}
 			}})
 		default:
 			fmt.Fprintf(os.Stderr, "cvpn-bench: unknown client %q (want stock or cvpn)\n", name)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -260,12 +261,20 @@ func TestAPILogsAndExport(t *testing.T) {
 
 	// Follow sees a line written after it started.
 	fctx, cancel := context.WithCancel(ctx)
-	var followed bytes.Buffer
+	defer cancel()
+	followed := &syncWriter{grew: make(chan struct{}, 1)}
 	done := make(chan error, 1)
-	go func() { done <- ts.c.Logs(fctx, &syncWriter{w: &followed}, client.LogsOptions{Lines: 1, Follow: true}) }()
-	time.Sleep(100 * time.Millisecond)
+	go func() { done <- ts.c.Logs(fctx, followed, client.LogsOptions{Lines: 1, Follow: true}) }()
+	if !followed.waitFor(t, "third line") {
+		t.Fatalf("follow never printed the last line; got %q", followed.String())
+	}
 	log.Logf("a late line")
-	time.Sleep(600 * time.Millisecond)
+	if !followed.waitFor(t, "a late line") {
+		t.Errorf("follow never printed the line written after it started; got %q", followed.String())
+	}
+	if strings.Contains(followed.String(), "second line") {
+		t.Errorf("follow with -n 1 printed older lines: %q", followed.String())
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("follow: %v", err)
@@ -290,9 +299,43 @@ func TestAPILogsAndExport(t *testing.T) {
 	}
 }
 
-type syncWriter struct{ w *bytes.Buffer }
+// syncWriter collects what a follower writes and signals each write, so a
+// test can wait for a line instead of sleeping.
+type syncWriter struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	grew chan struct{}
+}
 
-func (s *syncWriter) Write(p []byte) (int, error) { return s.w.Write(p) }
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case s.grew <- struct{}{}:
+	default:
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor waits up to 10 s for text to have been written.
+func (s *syncWriter) waitFor(t *testing.T, text string) bool {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(s.String(), text) {
+		select {
+		case <-s.grew:
+		case <-deadline:
+			return false
+		}
+	}
+	return true
+}
 
 func TestClientServiceNotRunning(t *testing.T) {
 	c := client.New(filepath.Join(t.TempDir(), "none.sock"))

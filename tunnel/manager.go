@@ -385,33 +385,3 @@ func (m *Manager) logf(format string, args ...any) {
 		m.cfg.Logf(format, args...)
 	}
 }
-
-// WatchGuard repeats the Config.Guard check every interval while any
-// tunnel exists and disconnects them all, with a notice, when it fails —
-// a second user logged in after the tunnel came up. It returns when ctx
-// ends.
-func (m *Manager) WatchGuard(ctx context.Context, interval time.Duration) {
-	if m.cfg.Guard == nil {
-		return
-	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		if m.Count() == 0 {
-			continue
-		}
-		err := m.cfg.Guard(ctx)
-		if err == nil || ctx.Err() != nil {
-			continue
-		}
-		msg := "disconnected: " + err.Error()
-		m.logf("user guard: %s", msg)
-		m.bus.publish(Event{Kind: EventNotice, Message: msg})
-		_ = m.DisconnectAll(ctx, err.Error())
-	}
-}

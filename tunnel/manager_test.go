@@ -256,7 +256,7 @@ func TestManagerGuard(t *testing.T) {
 	var crowded atomic.Bool
 	guard := func(context.Context) error {
 		if crowded.Load() {
-			return errors.New("2 users are logged in")
+			return violation{}
 		}
 		return nil
 	}

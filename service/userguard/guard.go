@@ -2,11 +2,9 @@ package userguard
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 )
 
 // TooManyUsersError is the verdict when more than one distinct user is
@@ -15,6 +13,10 @@ import (
 type TooManyUsersError struct {
 	Users []string
 }
+
+// Violation marks the error as a refusal, not a failed check: the tunnel
+// manager's guard loop ends every tunnel at once (tunnel.GuardViolation).
+func (e *TooManyUsersError) Violation() bool { return true }
 
 func (e *TooManyUsersError) Error() string {
 	return fmt.Sprintf("%d users are logged in (%s): cvpn connects only while one person is logged in; ask the others to log out",
@@ -61,51 +63,4 @@ func distinctUsers(sessions []Session) []string {
 	}
 	sort.Strings(users)
 	return users
-}
-
-// maxSourceFailures is how many consecutive source errors Watch tolerates
-// before reporting. A single failed read mid-connection (utmp being
-// rewritten, a D-Bus hiccup) should not drop a working tunnel, but a source
-// that stays broken must: otherwise breaking the source would be a way to
-// keep a second user on the tunnel.
-const maxSourceFailures = 3
-
-// Watch runs Check at once and then every interval until ctx is done. It
-// calls onViolation once and returns on the first *TooManyUsersError, or
-// after maxSourceFailures consecutive source errors (with the last error).
-// It blocks; run it in the connection's goroutine group and cancel ctx on
-// disconnect. Watch returns ctx.Err() when cancelled and the reported error
-// otherwise.
-func Watch(ctx context.Context, src Source, interval time.Duration, onViolation func(error)) error {
-	if interval <= 0 {
-		return fmt.Errorf("watch logged-in users: interval must be positive, got %v", interval)
-	}
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	failures := 0
-	for {
-		err := Check(ctx, src)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		var tooMany *TooManyUsersError
-		switch {
-		case err == nil:
-			failures = 0
-		case errors.As(err, &tooMany):
-			onViolation(err)
-			return err
-		default:
-			failures++
-			if failures >= maxSourceFailures {
-				onViolation(err)
-				return err
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-ticker.C:
-		}
-	}
 }

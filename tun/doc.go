@@ -1,4 +1,4 @@
-// Package tun owns the TUN device and the per-OS network configuration
-// (addresses, routes, DNS) together with its undo. It knows nothing about
-// OpenVPN: it applies a typed network configuration and can revert it.
+// Package tun owns the TUN device only (wireguard-go's tun package): it
+// creates it and names the errors a user can act on. Addresses, routes and
+// their undo are netcfg's.
 package tun

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/cvpn/cvpn/netcfg"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/tun"
 )
 
 // ConflictError refuses a tunnel whose routes or addresses overlap those of
@@ -24,7 +24,7 @@ func (e *ConflictError) Error() string {
 
 // checkConflict compares cfg, about to be applied for t, with every other
 // tunnel's applied configuration. Called with m.netMu held.
-func (m *Manager) checkConflict(t *Tunnel, cfg *tun.Config) error {
+func (m *Manager) checkConflict(t *Tunnel, cfg *netcfg.Config) error {
 	return m.conflictWith(t.name, claimedPrefixes(cfg))
 }
 
@@ -53,7 +53,7 @@ func (m *Manager) checkProfileRoutes(p *profile.Profile) error {
 func (m *Manager) conflictWith(name string, mine []netip.Prefix) error {
 	for _, o := range m.running(name) {
 		o.mu.Lock()
-		oc := o.netcfg
+		oc := o.netConf
 		o.mu.Unlock()
 		if oc == nil {
 			continue
@@ -67,7 +67,7 @@ func (m *Manager) conflictWith(name string, mine []netip.Prefix) error {
 
 // claimedPrefixes is what a configuration takes over: its routes and the
 // subnets of its addresses.
-func claimedPrefixes(c *tun.Config) []netip.Prefix {
+func claimedPrefixes(c *netcfg.Config) []netip.Prefix {
 	out := make([]netip.Prefix, 0, len(c.Routes)+len(c.Addresses))
 	for _, r := range c.Routes {
 		out = append(out, r.Dst.Masked())

@@ -6,9 +6,9 @@ package tunnel
 //
 //	Connect ─▶ guard check ─▶ create TUN ─▶ openvpn.Dial ─▶ go watch
 //	                                           │ Configure hook:
-//	                                           │   conflict check ─▶ tun.Apply ─▶ state file
+//	                                           │   conflict check ─▶ netcfg.Apply ─▶ state file
 //	watch: events ─▶ status + Event bus + connection log
-//	       session end ─▶ tun.Revert ─▶ remove state file ─▶ drop from table
+//	       session end ─▶ netcfg.Revert ─▶ remove state file ─▶ drop from table
 //
 // Disconnect asks the session to say goodbye (Close) and waits for watch to
 // finish the undo, so when it returns the network is as it was.
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/logs"
+	"github.com/cvpn/cvpn/netcfg"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/tun"
@@ -57,10 +58,10 @@ type Hooks struct {
 	CreateDevice func(name string, mtu int) (openvpn.Device, string, error)
 	// Dial starts a session (openvpn.Dial).
 	Dial func(ctx context.Context, p *profile.Profile, dev openvpn.Device, o openvpn.Options) (Session, error)
-	// Apply and Revert change the OS network configuration (tun.Apply,
-	// tun.Revert).
-	Apply  func(cfg tun.Config, logf tun.Logf) (*tun.Applied, error)
-	Revert func(a *tun.Applied, logf tun.Logf) error
+	// Apply and Revert change the OS network configuration (netcfg.Apply,
+	// netcfg.Revert).
+	Apply  func(cfg netcfg.Config, logf netcfg.Logf) (*netcfg.Applied, error)
+	Revert func(a *netcfg.Applied, logf netcfg.Logf) error
 }
 
 // Config configures a Manager.
@@ -116,10 +117,10 @@ func NewManager(cfg Config) *Manager {
 		}
 	}
 	if h.Apply == nil {
-		h.Apply = tun.Apply
+		h.Apply = netcfg.Apply
 	}
 	if h.Revert == nil {
-		h.Revert = tun.Revert
+		h.Revert = netcfg.Revert
 	}
 	if cfg.StatsInterval == 0 {
 		cfg.StatsInterval = time.Second

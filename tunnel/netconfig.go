@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/cvpn/cvpn/netcfg"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/openvpn/push"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/tun"
 )
 
 // The routes redirect-gateway installs. def1 splits the IPv4 default
@@ -33,8 +33,8 @@ var (
 // the device MTU to use when the server pushed none. Warnings list what
 // was left out (for example net_gateway routes, which need the OS's
 // default gateway).
-func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, link openvpn.Link) (cfg tun.Config, warnings []string, err error) {
-	cfg = tun.Config{Interface: dev, MTU: mtu}
+func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, link openvpn.Link) (cfg netcfg.Config, warnings []string, err error) {
+	cfg = netcfg.Config{Interface: dev, MTU: mtu}
 	if opts.TunMTU > 0 {
 		cfg.MTU = opts.TunMTU
 	}
@@ -54,7 +54,7 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 		if gw.IsValid() && gw.Is4() != dst.Addr().Is4() {
 			gw = netip.Addr{}
 		}
-		cfg.Routes = append(cfg.Routes, tun.Route{Dst: dst.Masked(), Gateway: gw, Metric: metric})
+		cfg.Routes = append(cfg.Routes, netcfg.Route{Dst: dst.Masked(), Gateway: gw, Metric: metric})
 	}
 	for _, r := range append(append([]push.Route(nil), opts.Routes...), opts.Routes6...) {
 		if r.NetGateway {

@@ -17,7 +17,7 @@ func TestNetConfig(t *testing.T) {
 		name   string
 		push   string
 		prof   profile.Profile
-		want   string // rendered tun.Config
+		want   string // rendered netcfg.Config
 		warned string // substring of a warning, if any
 	}{
 		{

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cvpn/cvpn/tun"
+	"github.com/cvpn/cvpn/netcfg"
 )
 
 // stateFile is what a crash would leave to undo: written after each Apply,
@@ -20,10 +20,10 @@ import (
 // addresses along; what survives are changes on other interfaces, such as
 // the host route that keeps the VPN server outside the tunnel.
 type stateFile struct {
-	Profile string       `json:"profile"`
-	PID     int          `json:"pid"`
-	Time    time.Time    `json:"time"`
-	Applied *tun.Applied `json:"applied"`
+	Profile string          `json:"profile"`
+	PID     int             `json:"pid"`
+	Time    time.Time       `json:"time"`
+	Applied *netcfg.Applied `json:"applied"`
 }
 
 const stateSuffix = ".tunnel.json"
@@ -32,7 +32,7 @@ func (m *Manager) statePath(name string) string {
 	return filepath.Join(m.cfg.StateDir, url.PathEscape(name)+stateSuffix)
 }
 
-func (m *Manager) saveState(name string, a *tun.Applied) error {
+func (m *Manager) saveState(name string, a *netcfg.Applied) error {
 	if m.cfg.StateDir == "" {
 		return nil
 	}

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/logs"
+	"github.com/cvpn/cvpn/netcfg"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/openvpn/push"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/tun"
 )
 
 // Status is a tunnel as the CLI and GUI show it.
@@ -58,10 +58,10 @@ type Tunnel struct {
 
 	mu      sync.Mutex
 	st      Status
-	netcfg  *tun.Config  // applied configuration, nil when none
-	applied *tun.Applied // what Apply changed
-	reason  string       // why we are disconnecting, for the records
-	err     error        // how the session ended
+	netConf *netcfg.Config  // applied configuration, nil when none
+	applied *netcfg.Applied // what Apply changed
+	reason  string          // why we are disconnecting, for the records
+	err     error           // how the session ended
 	attempt attemptRecord
 }
 
@@ -325,7 +325,7 @@ func (t *Tunnel) configure(_ context.Context, opts *push.Options, link openvpn.L
 	m.netMu.Lock()
 	defer m.netMu.Unlock()
 	t.mu.Lock()
-	same := t.netcfg != nil && reflect.DeepEqual(*t.netcfg, cfg)
+	same := t.netConf != nil && reflect.DeepEqual(*t.netConf, cfg)
 	t.mu.Unlock()
 	if same {
 		return nil // a reconnection with the same settings: leave the system alone
@@ -341,7 +341,7 @@ func (t *Tunnel) configure(_ context.Context, opts *push.Options, link openvpn.L
 		return err
 	}
 	t.mu.Lock()
-	t.netcfg, t.applied = &cfg, a
+	t.netConf, t.applied = &cfg, a
 	t.mu.Unlock()
 	if err := m.saveState(t.name, a); err != nil {
 		t.logf("warning: %v (a crash now would leave routes behind)", err)
@@ -367,7 +367,7 @@ func (t *Tunnel) revertLocked() error {
 		return err
 	}
 	t.mu.Lock()
-	t.applied, t.netcfg = nil, nil
+	t.applied, t.netConf = nil, nil
 	t.mu.Unlock()
 	t.m.dropState(t.name)
 	return nil

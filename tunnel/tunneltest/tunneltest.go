@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cvpn/cvpn/netcfg"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/openvpn/push"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/tun"
 	"github.com/cvpn/cvpn/tunnel"
 )
 
@@ -84,7 +84,7 @@ func (f *Session) BringUp(t testing.TB, subnet string, routes ...string) error {
 // dials.
 type OS struct {
 	mu       sync.Mutex
-	applied  map[string]*tun.Applied // by interface
+	applied  map[string]*netcfg.Applied // by interface
 	reverted []string
 	sessions map[string]*Session // by profile
 	devices  int
@@ -92,7 +92,7 @@ type OS struct {
 
 // NewOS returns an empty fake OS.
 func NewOS() *OS {
-	return &OS{applied: map[string]*tun.Applied{}, sessions: map[string]*Session{}}
+	return &OS{applied: map[string]*netcfg.Applied{}, sessions: map[string]*Session{}}
 }
 
 // Hooks are the manager's hooks into this fake.
@@ -114,17 +114,17 @@ func (o *OS) Hooks() tunnel.Hooks {
 			o.mu.Unlock()
 			return f, nil
 		},
-		Apply: func(cfg tun.Config, _ tun.Logf) (*tun.Applied, error) {
-			a := &tun.Applied{Interface: cfg.Interface, Addresses: cfg.Addresses}
+		Apply: func(cfg netcfg.Config, _ netcfg.Logf) (*netcfg.Applied, error) {
+			a := &netcfg.Applied{Interface: cfg.Interface, Addresses: cfg.Addresses}
 			for _, r := range cfg.Routes {
-				a.Routes = append(a.Routes, tun.AppliedRoute{Route: r, Device: cfg.Interface})
+				a.Routes = append(a.Routes, netcfg.AppliedRoute{Route: r, Device: cfg.Interface})
 			}
 			o.mu.Lock()
 			o.applied[cfg.Interface] = a
 			o.mu.Unlock()
 			return a, nil
 		},
-		Revert: func(a *tun.Applied, _ tun.Logf) error {
+		Revert: func(a *netcfg.Applied, _ netcfg.Logf) error {
 			o.mu.Lock()
 			delete(o.applied, a.Interface)
 			o.reverted = append(o.reverted, a.Interface)
@@ -151,7 +151,7 @@ func (o *OS) Session(t testing.TB, name string) *Session {
 }
 
 // Applied returns what is applied on an interface, nil if nothing.
-func (o *OS) Applied(iface string) *tun.Applied {
+func (o *OS) Applied(iface string) *netcfg.Applied {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.applied[iface]

@@ -1,4 +1,4 @@
-package tun
+package netcfg
 
 import (
 	"net/netip"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cvpn/cvpn/internal/testenv"
+	"github.com/cvpn/cvpn/tun"
 	"github.com/vishvananda/netlink"
 )
 
@@ -62,7 +63,7 @@ func TestApplyRevert(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	dev, err := Create("cvpntest0", 1500)
+	dev, err := tun.Create("cvpntest0", 1500)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func TestApplyFailureLeavesNothing(t *testing.T) {
 	if !inPrivateNetns(t) {
 		return
 	}
-	dev, err := Create("cvpntest1", 1500)
+	dev, err := tun.Create("cvpntest1", 1500)
 	if err != nil {
 		t.Fatal(err)
 	}

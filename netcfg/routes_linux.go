@@ -1,4 +1,4 @@
-package tun
+package netcfg
 
 import (
 	"errors"
@@ -13,17 +13,23 @@ import (
 // Apply configures the device and routes described by cfg through netlink.
 // It either applies all of cfg or, on failure, undoes what it did and
 // returns the error: the network is never left half configured.
-func Apply(cfg Config, logf Logf) (*Applied, error) {
+func Apply(cfg Config, logf Logf) (*Applied, error) { return applyWith(system, cfg, logf) }
+
+// Revert removes what Apply recorded, newest first. Things already gone —
+// for example everything on a TUN device that closed — are not errors.
+func Revert(a *Applied, logf Logf) error { return revertWith(system, a, logf) }
+
+func applyWith(nl netlinkOps, cfg Config, logf Logf) (*Applied, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	link, err := netlink.LinkByName(cfg.Interface)
+	link, err := nl.LinkByName(cfg.Interface)
 	if err != nil {
 		return nil, fmt.Errorf("apply network config: find interface %s: %w", cfg.Interface, err)
 	}
 	done := &Applied{Interface: cfg.Interface}
-	if err := apply(link, cfg, done, logf); err != nil {
-		if rerr := Revert(done, logf); rerr != nil {
+	if err := apply(nl, link, cfg, done, logf); err != nil {
+		if rerr := revertWith(nl, done, logf); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
 		return nil, err
@@ -31,10 +37,10 @@ func Apply(cfg Config, logf Logf) (*Applied, error) {
 	return done, nil
 }
 
-func apply(link netlink.Link, cfg Config, done *Applied, logf Logf) error {
+func apply(nl netlinkOps, link netlink.Link, cfg Config, done *Applied, logf Logf) error {
 	name := cfg.Interface
 	if cfg.MTU != 0 {
-		if err := netlink.LinkSetMTU(link, cfg.MTU); err != nil {
+		if err := nl.LinkSetMTU(link, cfg.MTU); err != nil {
 			return fmt.Errorf("set mtu %d on %s: %w", cfg.MTU, name, err)
 		}
 	}
@@ -47,19 +53,19 @@ func apply(link netlink.Link, cfg Config, done *Applied, logf Logf) error {
 		if a.Addr().Is6() {
 			addr.Flags = nodadFlag // the tunnel has no neighbours to collide with
 		}
-		if err := netlink.AddrAdd(link, addr); err != nil {
+		if err := nl.AddrAdd(link, addr); err != nil {
 			return fmt.Errorf("add address %v to %s: %w", a, name, err)
 		}
 		done.Addresses = append(done.Addresses, a)
 		logf.printf("address %v on %s", a, name)
 	}
-	if err := netlink.LinkSetUp(link); err != nil {
+	if err := nl.LinkSetUp(link); err != nil {
 		return fmt.Errorf("bring %s up: %w", name, err)
 	}
 	// Bypass routes first: once the tunnel's routes exist, looking up the
 	// server's current path would find the tunnel itself.
 	for _, dst := range cfg.Bypass {
-		if err := addBypass(link, dst, done, logf); err != nil {
+		if err := addBypass(nl, link, dst, done, logf); err != nil {
 			return err
 		}
 	}
@@ -68,7 +74,7 @@ func apply(link netlink.Link, cfg Config, done *Applied, logf Logf) error {
 		if r.Gateway.IsValid() {
 			nr.Gw = r.Gateway.AsSlice()
 		}
-		if err := netlink.RouteAdd(nr); err != nil {
+		if err := nl.RouteAdd(nr); err != nil {
 			if errors.Is(err, syscall.EEXIST) {
 				logf.printf("route %v already exists; leaving the existing one in place", r)
 				continue
@@ -82,8 +88,8 @@ func apply(link netlink.Link, cfg Config, done *Applied, logf Logf) error {
 }
 
 // addBypass pins dst to the path it has now, as a host route.
-func addBypass(tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) error {
-	rs, err := netlink.RouteGet(dst.AsSlice())
+func addBypass(nl netlinkOps, tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) error {
+	rs, err := nl.RouteGet(dst.AsSlice())
 	if err != nil || len(rs) == 0 {
 		return fmt.Errorf("look up current route to %v: %w", dst, err)
 	}
@@ -91,7 +97,7 @@ func addBypass(tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) e
 	if cur.LinkIndex == tunLink.Attrs().Index {
 		return nil // already through the tunnel: nothing to preserve
 	}
-	l, err := netlink.LinkByIndex(cur.LinkIndex)
+	l, err := nl.LinkByIndex(cur.LinkIndex)
 	if err != nil {
 		return fmt.Errorf("look up interface of route to %v: %w", dst, err)
 	}
@@ -100,8 +106,11 @@ func addBypass(tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) e
 	}
 	host := netip.PrefixFrom(dst, dst.BitLen())
 	r := &netlink.Route{LinkIndex: cur.LinkIndex, Dst: prefixNet(host), Gw: cur.Gw}
-	if err := netlink.RouteAdd(r); err != nil {
+	if err := nl.RouteAdd(r); err != nil {
 		if errors.Is(err, syscall.EEXIST) {
+			// Reported, never taken over: a route we did not add is not
+			// ours to remove on disconnect.
+			logf.printf("route %v dev %s already exists; leaving it in place", host, l.Attrs().Name)
 			return nil
 		}
 		return fmt.Errorf("keep route to server %v outside the tunnel: %w", dst, err)
@@ -115,13 +124,11 @@ func addBypass(tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) e
 	return nil
 }
 
-// Revert removes what Apply recorded, newest first. Things already gone —
-// for example everything on a TUN device that closed — are not errors.
-func Revert(a *Applied, logf Logf) error {
+func revertWith(nl netlinkOps, a *Applied, logf Logf) error {
 	var errs []error
 	for i := len(a.Routes) - 1; i >= 0; i-- {
 		r := a.Routes[i]
-		link, err := netlink.LinkByName(r.Device)
+		link, err := nl.LinkByName(r.Device)
 		if err != nil {
 			continue // the interface is gone and its routes with it
 		}
@@ -129,19 +136,19 @@ func Revert(a *Applied, logf Logf) error {
 		if r.Gateway.IsValid() {
 			nr.Gw = r.Gateway.AsSlice()
 		}
-		if err := netlink.RouteDel(nr); err != nil && !gone(err) {
+		if err := nl.RouteDel(nr); err != nil && !gone(err) {
 			errs = append(errs, fmt.Errorf("remove route %v dev %s: %w", r.Route, r.Device, err))
 			continue
 		}
 		logf.printf("removed route %v dev %s", r.Route, r.Device)
 	}
-	if link, err := netlink.LinkByName(a.Interface); err == nil {
+	if link, err := nl.LinkByName(a.Interface); err == nil {
 		for i := len(a.Addresses) - 1; i >= 0; i-- {
 			addr := &netlink.Addr{IPNet: prefixNet(a.Addresses[i])}
-			if err := netlink.AddrDel(link, addr); err != nil && !gone(err) {
+			if err := nl.AddrDel(link, addr); err != nil && !gone(err) {
 				// A p2p address was added as a /32 with a peer.
 				addr.IPNet = prefixNet(netip.PrefixFrom(a.Addresses[i].Addr(), a.Addresses[i].Addr().BitLen()))
-				if err2 := netlink.AddrDel(link, addr); err2 != nil && !gone(err2) {
+				if err2 := nl.AddrDel(link, addr); err2 != nil && !gone(err2) {
 					errs = append(errs, fmt.Errorf("remove address %v from %s: %w", a.Addresses[i], a.Interface, err))
 				}
 			}
@@ -160,3 +167,38 @@ func prefixNet(p netip.Prefix) *net.IPNet {
 }
 
 const nodadFlag = 0x02 // IFA_F_NODAD
+
+// netlinkOps are the netlink calls the Linux layer makes. The system's
+// are the real ones; tests replace them with a recorder and compare the
+// calls a configuration makes with golden files.
+type netlinkOps interface {
+	LinkByName(name string) (netlink.Link, error)
+	LinkByIndex(index int) (netlink.Link, error)
+	LinkSetMTU(link netlink.Link, mtu int) error
+	LinkSetUp(link netlink.Link) error
+	AddrAdd(link netlink.Link, addr *netlink.Addr) error
+	AddrDel(link netlink.Link, addr *netlink.Addr) error
+	RouteAdd(route *netlink.Route) error
+	RouteDel(route *netlink.Route) error
+	RouteGet(dst net.IP) ([]netlink.Route, error)
+}
+
+// systemNetlink calls the kernel through the netlink package's default
+// handle.
+type systemNetlink struct{}
+
+var system netlinkOps = systemNetlink{}
+
+func (systemNetlink) LinkByName(name string) (netlink.Link, error) { return netlink.LinkByName(name) }
+func (systemNetlink) LinkByIndex(index int) (netlink.Link, error)  { return netlink.LinkByIndex(index) }
+func (systemNetlink) LinkSetMTU(l netlink.Link, mtu int) error     { return netlink.LinkSetMTU(l, mtu) }
+func (systemNetlink) LinkSetUp(l netlink.Link) error               { return netlink.LinkSetUp(l) }
+func (systemNetlink) AddrAdd(l netlink.Link, a *netlink.Addr) error {
+	return netlink.AddrAdd(l, a)
+}
+func (systemNetlink) AddrDel(l netlink.Link, a *netlink.Addr) error {
+	return netlink.AddrDel(l, a)
+}
+func (systemNetlink) RouteAdd(r *netlink.Route) error              { return netlink.RouteAdd(r) }
+func (systemNetlink) RouteDel(r *netlink.Route) error              { return netlink.RouteDel(r) }
+func (systemNetlink) RouteGet(dst net.IP) ([]netlink.Route, error) { return netlink.RouteGet(dst) }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package tun
+package netcfg
 
 import (
 	"errors"

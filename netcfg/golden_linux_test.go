@@ -1,0 +1,184 @@
+package netcfg
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// recorder stands in for the kernel: it answers lookups from a fixed
+// picture of a machine (tun0, eth0 with a default gateway, lo) and writes
+// down every call that would change something.
+type recorder struct {
+	calls  []string
+	exists map[string]bool // route destinations the kernel already has
+}
+
+var fakeLinks = map[string]netlink.Link{
+	"lo":   &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "lo", Index: 1, Flags: net.FlagLoopback}},
+	"eth0": &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "eth0", Index: 2}},
+	"tun0": &netlink.Tuntap{LinkAttrs: netlink.LinkAttrs{Name: "tun0", Index: 10}},
+}
+
+func (r *recorder) logf(format string, args ...any) {
+	r.calls = append(r.calls, "# "+fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) LinkByName(name string) (netlink.Link, error) {
+	if l, ok := fakeLinks[name]; ok {
+		return l, nil
+	}
+	return nil, netlink.LinkNotFoundError{}
+}
+
+func (r *recorder) LinkByIndex(index int) (netlink.Link, error) {
+	for _, l := range fakeLinks {
+		if l.Attrs().Index == index {
+			return l, nil
+		}
+	}
+	return nil, netlink.LinkNotFoundError{}
+}
+
+func (r *recorder) LinkSetMTU(l netlink.Link, mtu int) error {
+	r.calls = append(r.calls, fmt.Sprintf("link set %s mtu %d", l.Attrs().Name, mtu))
+	return nil
+}
+
+func (r *recorder) LinkSetUp(l netlink.Link) error {
+	r.calls = append(r.calls, "link set "+l.Attrs().Name+" up")
+	return nil
+}
+
+func addrText(a *netlink.Addr) string {
+	s := a.IPNet.String()
+	if a.Peer != nil {
+		s += " peer " + a.Peer.String()
+	}
+	if a.Flags != 0 {
+		s += fmt.Sprintf(" flags %#x", a.Flags)
+	}
+	return s
+}
+
+func (r *recorder) AddrAdd(l netlink.Link, a *netlink.Addr) error {
+	r.calls = append(r.calls, "addr add "+addrText(a)+" dev "+l.Attrs().Name)
+	return nil
+}
+
+func (r *recorder) AddrDel(l netlink.Link, a *netlink.Addr) error {
+	r.calls = append(r.calls, "addr del "+addrText(a)+" dev "+l.Attrs().Name)
+	return nil
+}
+
+func routeText(rt *netlink.Route) string {
+	s := rt.Dst.String()
+	if rt.Gw != nil {
+		s += " via " + rt.Gw.String()
+	}
+	l, _ := (&recorder{}).LinkByIndex(rt.LinkIndex)
+	s += " dev " + l.Attrs().Name
+	if rt.Priority != 0 {
+		s += fmt.Sprintf(" metric %d", rt.Priority)
+	}
+	return s
+}
+
+func (r *recorder) RouteAdd(rt *netlink.Route) error {
+	if r.exists[rt.Dst.String()] {
+		r.calls = append(r.calls, "route add "+routeText(rt)+" -> exists")
+		return syscall.EEXIST
+	}
+	r.calls = append(r.calls, "route add "+routeText(rt))
+	return nil
+}
+
+func (r *recorder) RouteDel(rt *netlink.Route) error {
+	r.calls = append(r.calls, "route del "+routeText(rt))
+	return nil
+}
+
+// RouteGet answers as a machine whose default routes leave through eth0.
+func (r *recorder) RouteGet(dst net.IP) ([]netlink.Route, error) {
+	r.calls = append(r.calls, "route get "+dst.String())
+	switch {
+	case dst.IsLoopback():
+		return []netlink.Route{{LinkIndex: 1}}, nil
+	case dst.To4() != nil:
+		return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("192.0.2.254").To4()}}, nil
+	}
+	return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("fe80::1")}}, nil
+}
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+func addr(s string) netip.Addr  { return netip.MustParseAddr(s) }
+
+// TestLinuxGolden compares the netlink calls of Apply and then Revert, for
+// a set of tunnel configurations, with testdata/linux/NAME.golden. Run
+// `go test ./netcfg -run TestLinuxGolden -update` after an intended change.
+func TestLinuxGolden(t *testing.T) {
+	gw := addr("10.8.0.1")
+	tests := []struct {
+		name   string
+		cfg    Config
+		exists []string
+	}{
+		{name: "split", cfg: Config{Interface: "tun0", MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}, {Dst: pfx("172.16.5.0/24"), Gateway: gw, Metric: 100}}}},
+		{name: "full-def1", cfg: Config{Interface: "tun0", MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}},
+		{name: "ipv6", cfg: Config{Interface: "tun0", MTU: 1400, Addresses: []netip.Prefix{pfx("10.8.0.2/24"), pfx("fd00:8::2/64")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw},
+				{Dst: pfx("::/1"), Gateway: addr("fd00:8::1")}, {Dst: pfx("8000::/1"), Gateway: addr("fd00:8::1")}},
+			Bypass: []netip.Addr{addr("2001:db8::1")}}},
+		{name: "net30", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.6/30")}, PeerV4: addr("10.8.0.5"),
+			Routes: []Route{{Dst: pfx("10.8.0.1/32"), Gateway: addr("10.8.0.5")}}}},
+		{name: "routes-that-exist", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}, {Dst: pfx("10.30.0.0/16"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"10.20.0.0/16", "198.51.100.1/32"}},
+		{name: "server-on-loopback", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}}, Bypass: []netip.Addr{addr("127.0.0.1")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{exists: map[string]bool{}}
+			for _, e := range tt.exists {
+				r.exists[e] = true
+			}
+			a, err := applyWith(r, tt.cfg, r.logf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.calls = append(r.calls, "-- revert --")
+			if err := revertWith(r, a, r.logf); err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(r.calls, "\n") + "\n"
+			path := filepath.Join("testdata", "linux", tt.name+".golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("calls differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
+			}
+		})
+	}
+}

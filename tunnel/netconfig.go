@@ -1,9 +1,9 @@
 // Package tunnel joins the OpenVPN engine to the operating system: it maps
 // the options a server pushes (and the profile's own routing lines) to the
-// typed network configuration package tun applies, and keeps what was
+// typed network configuration package netcfg applies, and keeps what was
 // applied so it can be undone. The service's tunnel manager and
 // "cvpn connect --foreground" both use it; the engine itself never touches
-// the OS, and tun never learns about OpenVPN.
+// the OS, and netcfg never learns about OpenVPN.
 package tunnel
 
 import (

@@ -24,6 +24,14 @@ type Config struct {
 	// before the tunnel came up: the VPN server itself, so that a tunnel
 	// taking over the default route does not swallow its own packets.
 	Bypass []netip.Addr
+	// DNS is the name resolution to use while the tunnel is up; nil
+	// leaves the system's DNS alone.
+	DNS *DNS
+	// Checkpoint, if set, is called with the record of what Apply has
+	// done so far just before Apply overwrites a file whose original only
+	// that record keeps (resolv.conf), so a crash cannot lose it. An
+	// error stops Apply.
+	Checkpoint func(*Applied) error `json:"-"`
 }
 
 // Route sends a destination prefix into the tunnel.
@@ -67,7 +75,7 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("network config: route %v mixes address families", r)
 		}
 	}
-	return nil
+	return c.DNS.Validate()
 }
 
 // Applied records exactly what Apply changed, so that Revert undoes that and
@@ -77,6 +85,7 @@ type Applied struct {
 	Interface string         `json:"interface"`
 	Addresses []netip.Prefix `json:"addresses,omitempty"`
 	Routes    []AppliedRoute `json:"routes,omitempty"`
+	DNS       *AppliedDNS    `json:"dns,omitempty"`
 }
 
 // AppliedRoute is one route Apply added.

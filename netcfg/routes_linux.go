@@ -28,7 +28,11 @@ func applyWith(nl netlinkOps, cfg Config, logf Logf) (*Applied, error) {
 		return nil, fmt.Errorf("apply network config: find interface %s: %w", cfg.Interface, err)
 	}
 	done := &Applied{Interface: cfg.Interface}
-	if err := apply(nl, link, cfg, done, logf); err != nil {
+	err = apply(nl, link, cfg, done, logf)
+	if err == nil {
+		err = applyDNS(systemResolvConf, cfg, done, logf) // last: routes to the servers exist
+	}
+	if err != nil {
 		if rerr := revertWith(nl, done, logf); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
@@ -126,6 +130,9 @@ func addBypass(nl netlinkOps, tunLink netlink.Link, dst netip.Addr, done *Applie
 
 func revertWith(nl netlinkOps, a *Applied, logf Logf) error {
 	var errs []error
+	if err := revertDNS(a, logf); err != nil { // first: the reverse of Apply
+		errs = append(errs, err)
+	}
 	for i := len(a.Routes) - 1; i >= 0; i-- {
 		r := a.Routes[i]
 		link, err := nl.LinkByName(r.Device)

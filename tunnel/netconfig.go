@@ -47,6 +47,7 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 	if a := opts.IPv6.Address; a.IsValid() {
 		cfg.Addresses = append(cfg.Addresses, a)
 	}
+	cfg.DNS = dnsConfig(opts, prof)
 	if prof.Routing.NoExec {
 		return cfg, []string{"route-noexec: no routes installed"}, nil
 	}

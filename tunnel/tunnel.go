@@ -336,8 +336,14 @@ func (t *Tunnel) configure(_ context.Context, opts *push.Options, link openvpn.L
 	if err := t.revertLocked(); err != nil {
 		return fmt.Errorf("undo the previous configuration: %w", err)
 	}
-	a, err := m.cfg.Hooks.Apply(cfg, t.logf)
+	// Apply saves its record through Checkpoint before it overwrites a
+	// file only that record can restore (resolv.conf). cfg itself stays
+	// without the hook so that it compares equal on a reconnection.
+	withCheckpoint := cfg
+	withCheckpoint.Checkpoint = func(a *netcfg.Applied) error { return m.saveState(t.name, a) }
+	a, err := m.cfg.Hooks.Apply(withCheckpoint, t.logf)
 	if err != nil {
+		m.dropState(t.name) // Apply undid everything, checkpointed or not
 		return err
 	}
 	t.mu.Lock()

@@ -34,19 +34,34 @@ type Config struct {
 	Checkpoint func(*Applied) error `json:"-"`
 }
 
-// Route sends a destination prefix into the tunnel.
+// Route sends a destination prefix into the tunnel, or, with NetGateway
+// or Unreachable set, keeps it out of the tunnel.
 type Route struct {
 	Dst netip.Prefix
 	// Gateway is the next hop inside the tunnel; invalid means on-link.
 	Gateway netip.Addr
 	// Metric orders this route against others to the same destination.
 	Metric int
+	// NetGateway sends Dst the way the system sends it before the
+	// tunnel's routes exist (OpenVPN's net_gateway): Apply looks that
+	// path up and records the concrete route. Gateway must be invalid.
+	NetGateway bool `json:",omitempty"`
+	// Unreachable blocks Dst: the kernel refuses it at once ("no route
+	// to host") instead of sending it anywhere. Gateway must be
+	// invalid. Used to keep IPv6 from leaking around a tunnel that
+	// carries IPv4 only.
+	Unreachable bool `json:",omitempty"`
 }
 
 func (r Route) String() string {
 	s := r.Dst.String()
-	if r.Gateway.IsValid() {
+	switch {
+	case r.Unreachable:
+		s = "unreachable " + s
+	case r.Gateway.IsValid():
 		s += " via " + r.Gateway.String()
+	case r.NetGateway:
+		s += " via net_gateway"
 	}
 	if r.Metric != 0 {
 		s += fmt.Sprintf(" metric %d", r.Metric)
@@ -74,6 +89,9 @@ func (c *Config) Validate() error {
 		if r.Gateway.IsValid() && r.Gateway.Is4() != r.Dst.Addr().Is4() {
 			return fmt.Errorf("network config: route %v mixes address families", r)
 		}
+		if (r.NetGateway || r.Unreachable) && (r.Gateway.IsValid() || r.NetGateway == r.Unreachable) {
+			return fmt.Errorf("network config: route %v: net_gateway and unreachable take no gateway and exclude each other", r)
+		}
 	}
 	return c.DNS.Validate()
 }
@@ -91,8 +109,10 @@ type Applied struct {
 // AppliedRoute is one route Apply added.
 type AppliedRoute struct {
 	Route
-	// Device the route points at: the tunnel, or for a bypass route the
-	// interface that carried the destination before.
+	// Device the route points at: the tunnel, or for a bypass or
+	// net_gateway route the interface that carried the destination
+	// before (NetGateway is then false: the route is recorded as added).
+	// Empty for an Unreachable route, which has no device.
 	Device string `json:"device"`
 }
 

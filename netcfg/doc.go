@@ -1,6 +1,8 @@
 // Package netcfg applies a typed network configuration to the operating
 // system — the tunnel device's addresses and MTU, routes into the tunnel,
-// and the host routes that keep the VPN server outside it — and undoes
+// the host routes that keep the VPN server outside it, net_gateway routes
+// resolved against the path the system uses before the tunnel, and the
+// unreachable routes that block IPv6 around an IPv4-only tunnel — and undoes
 // exactly what it applied. Applied is plain data, so the tunnel manager
 // can persist it and undo a dead process's changes on the next start.
 //

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -83,11 +84,15 @@ func (r *recorder) AddrDel(l netlink.Link, a *netlink.Addr) error {
 
 func routeText(rt *netlink.Route) string {
 	s := rt.Dst.String()
+	if rt.Type == unix.RTN_UNREACHABLE {
+		s = "unreachable " + s
+	}
 	if rt.Gw != nil {
 		s += " via " + rt.Gw.String()
 	}
-	l, _ := (&recorder{}).LinkByIndex(rt.LinkIndex)
-	s += " dev " + l.Attrs().Name
+	if l, err := (&recorder{}).LinkByIndex(rt.LinkIndex); err == nil {
+		s += " dev " + l.Attrs().Name
+	}
 	if rt.Priority != 0 {
 		s += fmt.Sprintf(" metric %d", rt.Priority)
 	}
@@ -108,12 +113,23 @@ func (r *recorder) RouteDel(rt *netlink.Route) error {
 	return nil
 }
 
-// RouteGet answers as a machine whose default routes leave through eth0.
+// RouteGet answers as a machine whose default routes leave through eth0,
+// whose eth0 is on 192.0.2.0/24, which has no IPv4 route to 203.0.113.0/24
+// (no default route covers it), and whose tun0 already carries 10.8.0.0/24.
 func (r *recorder) RouteGet(dst net.IP) ([]netlink.Route, error) {
 	r.calls = append(r.calls, "route get "+dst.String())
+	_, eth0Net, _ := net.ParseCIDR("192.0.2.0/24")
+	_, tunNet, _ := net.ParseCIDR("10.8.0.0/24")
+	_, noNet, _ := net.ParseCIDR("203.0.113.0/24")
 	switch {
 	case dst.IsLoopback():
 		return []netlink.Route{{LinkIndex: 1}}, nil
+	case eth0Net.Contains(dst):
+		return []netlink.Route{{LinkIndex: 2}}, nil
+	case tunNet.Contains(dst):
+		return []netlink.Route{{LinkIndex: 10}}, nil
+	case noNet.Contains(dst):
+		return nil, syscall.ENETUNREACH
 	case dst.To4() != nil:
 		return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("192.0.2.254").To4()}}, nil
 	}
@@ -149,6 +165,24 @@ func TestLinuxGolden(t *testing.T) {
 			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"10.20.0.0/16", "198.51.100.1/32"}},
 		{name: "server-on-loopback", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
 			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}}, Bypass: []netip.Addr{addr("127.0.0.1")}}},
+		// net_gateway routes are looked up after the bypass and before the
+		// tunnel's routes, and recorded as the concrete route: via the
+		// default gateway, on-link, an existing one left alone, and three
+		// left out (no route, through the tunnel already, local).
+		{name: "net-gateway", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw},
+				{Dst: pfx("198.18.7.0/24"), NetGateway: true, Metric: 5}, {Dst: pfx("192.0.2.128/25"), NetGateway: true},
+				{Dst: pfx("100.64.0.0/10"), NetGateway: true}, {Dst: pfx("203.0.113.0/24"), NetGateway: true},
+				{Dst: pfx("10.8.0.0/24"), NetGateway: true}, {Dst: pfx("127.0.0.0/8"), NetGateway: true},
+				{Dst: pfx("2001:db8:5::/48"), NetGateway: true}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"100.64.0.0/10"}},
+		// IPv4 through the tunnel, IPv6 blocked: unreachable routes with no
+		// device, undone like the others; one that exists is left alone.
+		{name: "block-ipv6", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw},
+				{Dst: pfx("::/3"), Unreachable: true}, {Dst: pfx("2000::/4"), Unreachable: true},
+				{Dst: pfx("3000::/4"), Unreachable: true}, {Dst: pfx("fc00::/7"), Unreachable: true}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"fc00::/7"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,7 +73,23 @@ func apply(nl netlinkOps, link netlink.Link, cfg Config, done *Applied, logf Log
 			return err
 		}
 	}
+	for _, r := range cfg.Routes { // the same holds for net_gateway routes
+		if r.NetGateway {
+			if err := addNetGateway(nl, link, r, done, logf); err != nil {
+				return err
+			}
+		}
+	}
 	for _, r := range cfg.Routes {
+		if r.NetGateway {
+			continue
+		}
+		if r.Unreachable {
+			if err := addUnreachable(nl, r, done, logf); err != nil {
+				return err
+			}
+			continue
+		}
 		nr := &netlink.Route{LinkIndex: link.Attrs().Index, Dst: prefixNet(r.Dst.Masked()), Priority: r.Metric}
 		if r.Gateway.IsValid() {
 			nr.Gw = r.Gateway.AsSlice()
@@ -93,38 +109,17 @@ func apply(nl netlinkOps, link netlink.Link, cfg Config, done *Applied, logf Log
 
 // addBypass pins dst to the path it has now, as a host route.
 func addBypass(nl netlinkOps, tunLink netlink.Link, dst netip.Addr, done *Applied, logf Logf) error {
-	rs, err := nl.RouteGet(dst.AsSlice())
-	if err != nil || len(rs) == 0 {
-		return fmt.Errorf("look up current route to %v: %w", dst, err)
-	}
-	cur := rs[0]
-	if cur.LinkIndex == tunLink.Attrs().Index {
-		return nil // already through the tunnel: nothing to preserve
-	}
-	l, err := nl.LinkByIndex(cur.LinkIndex)
+	l, gw, skip, err := currentPath(nl, tunLink, dst)
 	if err != nil {
-		return fmt.Errorf("look up interface of route to %v: %w", dst, err)
+		return err
 	}
-	if l.Type() == "device" && l.Attrs().Flags&net.FlagLoopback != 0 {
-		return nil // a local address: the kernel never routes it elsewhere
+	if skip != "" {
+		return nil // nothing to preserve
 	}
-	host := netip.PrefixFrom(dst, dst.BitLen())
-	r := &netlink.Route{LinkIndex: cur.LinkIndex, Dst: prefixNet(host), Gw: cur.Gw}
-	if err := nl.RouteAdd(r); err != nil {
-		if errors.Is(err, syscall.EEXIST) {
-			// Reported, never taken over: a route we did not add is not
-			// ours to remove on disconnect.
-			logf.printf("route %v dev %s already exists; leaving it in place", host, l.Attrs().Name)
-			return nil
-		}
+	host := Route{Dst: netip.PrefixFrom(dst, dst.BitLen()), Gateway: gw}
+	if err := addVia(nl, l, host, "server stays outside the tunnel", done, logf); err != nil {
 		return fmt.Errorf("keep route to server %v outside the tunnel: %w", dst, err)
 	}
-	ar := AppliedRoute{Route: Route{Dst: host}, Device: l.Attrs().Name}
-	if gw, ok := netip.AddrFromSlice(cur.Gw); ok {
-		ar.Gateway = gw.Unmap()
-	}
-	done.Routes = append(done.Routes, ar)
-	logf.printf("route %v dev %s (server stays outside the tunnel)", ar.Route, ar.Device)
 	return nil
 }
 
@@ -135,6 +130,12 @@ func revertWith(nl netlinkOps, a *Applied, logf Logf) error {
 	}
 	for i := len(a.Routes) - 1; i >= 0; i-- {
 		r := a.Routes[i]
+		if r.Unreachable {
+			if err := delUnreachable(nl, r.Route, logf); err != nil {
+				errs = append(errs, err)
+			}
+			continue
+		}
 		link, err := nl.LinkByName(r.Device)
 		if err != nil {
 			continue // the interface is gone and its routes with it

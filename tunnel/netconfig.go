@@ -31,8 +31,8 @@ var (
 // NetConfig is the network configuration for the device named dev, given
 // what the server pushed, the profile and the link to the server. mtu is
 // the device MTU to use when the server pushed none. Warnings list what
-// was left out (for example net_gateway routes, which need the OS's
-// default gateway).
+// was left out (for example remote_host routes) and what the user should
+// know (that IPv6 is blocked).
 func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, link openvpn.Link) (cfg netcfg.Config, warnings []string, err error) {
 	cfg = netcfg.Config{Interface: dev, MTU: mtu}
 	if opts.TunMTU > 0 {
@@ -59,7 +59,8 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 	}
 	for _, r := range append(append([]push.Route(nil), opts.Routes...), opts.Routes6...) {
 		if r.NetGateway {
-			warnings = append(warnings, fmt.Sprintf("route %v via net_gateway not installed (not supported yet)", r.Prefix))
+			// Resolved by netcfg when it applies cfg.
+			cfg.Routes = append(cfg.Routes, netcfg.Route{Dst: r.Prefix.Masked(), NetGateway: true, Metric: metricOf(r, opts.RouteMetric)})
 			continue
 		}
 		add(r.Prefix, r.Gateway, metricOf(r, opts.RouteMetric))
@@ -68,6 +69,10 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 		dst, gw, warn := profileRoute(r, opts.Gateway4)
 		if warn != "" {
 			warnings = append(warnings, warn)
+			continue
+		}
+		if r.Gateway == "net_gateway" {
+			cfg.Routes = append(cfg.Routes, netcfg.Route{Dst: dst.Masked(), NetGateway: true, Metric: max(r.Metric, 0)})
 			continue
 		}
 		add(dst, gw, max(r.Metric, 0))
@@ -95,13 +100,20 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 			}
 		}
 	}
-	if redirect6 {
+	block6, why := blockIPv6(opts, prof, redirect4 && opts.Gateway4.IsValid())
+	if block6 {
+		var warns []string
+		cfg.Routes, warns = withIPv6Blocked(cfg.Routes, why)
+		warnings = append(warnings, warns...)
+	} else if redirect6 {
 		for _, p := range def1Routes6 {
 			add(p, opts.Gateway6, 0)
 		}
 	}
 	local := opts.Redirect.Local || rg.Local
-	if (redirect4 || redirect6) && !local && link.Remote.IsValid() {
+	// A server reached over IPv6 must stay reachable when IPv6 is blocked.
+	bypass := redirect4 || redirect6 || (block6 && link.Remote.Addr().Unmap().Is6())
+	if bypass && !local && link.Remote.IsValid() {
 		// Keep the server itself reachable outside the tunnel.
 		cfg.Bypass = append(cfg.Bypass, link.Remote.Addr())
 	}
@@ -139,7 +151,9 @@ func profileRoute(r profile.Route, vpnGW netip.Addr) (netip.Prefix, netip.Addr, 
 	gw := vpnGW
 	switch r.Gateway {
 	case "", "vpn_gateway":
-	case "net_gateway", "remote_host":
+	case "net_gateway":
+		gw = netip.Addr{} // looked up by netcfg when it applies the route
+	case "remote_host":
 		return netip.Prefix{}, netip.Addr{}, fmt.Sprintf("route %s via %s (line %d) not installed (not supported yet)", r.Network, r.Gateway, r.Line)
 	default:
 		if gw, err = netip.ParseAddr(r.Gateway); err != nil {

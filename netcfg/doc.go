@@ -2,7 +2,8 @@
 // system — the tunnel device's addresses and MTU, routes into the tunnel,
 // the host routes that keep the VPN server outside it, net_gateway routes
 // resolved against the path the system uses before the tunnel, and the
-// unreachable routes that block IPv6 around an IPv4-only tunnel — and undoes
+// unreachable routes that block IPv6 around an IPv4-only tunnel, and DNS
+// (resolv.conf, restored byte for byte) — and undoes
 // exactly what it applied. Applied is plain data, so the tunnel manager
 // can persist it and undo a dead process's changes on the next start.
 //

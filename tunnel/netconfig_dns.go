@@ -14,8 +14,8 @@ import (
 // the profile's own dhcp-option and dns lines. Pushed values win, part by
 // part (servers, search domains, routing domains), as they replace the
 // local ones in OpenVPN. Within each side the 2.6 "dns" option wins over
-// dhcp-option (push.Options.Resolvers). Nil when neither side has any DNS
-// settings: the system's DNS is then left alone.
+// dhcp-option (push.Options.Resolvers). Nil when neither side names a DNS
+// server: the system's DNS is then left alone.
 func dnsConfig(opts *push.Options, prof *profile.Profile) *netcfg.DNS {
 	pushed := pushedDNS(opts)
 	local := profileDNS(prof)
@@ -29,7 +29,9 @@ func dnsConfig(opts *push.Options, prof *profile.Profile) *netcfg.DNS {
 	if len(d.RouteDomains) == 0 {
 		d.RouteDomains = local.RouteDomains
 	}
-	if len(d.Servers) == 0 && len(d.SearchDomains) == 0 && len(d.RouteDomains) == 0 {
+	if len(d.Servers) == 0 {
+		// Search or routing domains without a server of the tunnel's to
+		// ask would only reshuffle the system's own resolvers.
 		return nil
 	}
 	// "." as a routing domain sends every query to the tunnel, which is

@@ -20,6 +20,12 @@ func TestNetConfigDNS(t *testing.T) {
 	}{
 		{name: "nothing for dns", push: base, want: "none"},
 		{
+			name: "domains without a server change nothing",
+			push: base + ",dhcp-option DOMAIN-SEARCH lab.example,dhcp-option DOMAIN-ROUTE .",
+			prof: profile.Profile{DNS: profile.DNS{RouteDomains: []string{"."}}},
+			want: "none",
+		},
+		{
 			name: "dhcp-option servers and domains",
 			push: base + ",dhcp-option DNS 10.8.0.1,dhcp-option DNS6 fd00::1,dhcp-option DOMAIN corp.example,dhcp-option DOMAIN-SEARCH lab.example",
 			want: "servers [10.8.0.1 fd00::1] search [corp.example lab.example] route []",

@@ -1,0 +1,144 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cvpn/cvpn/e2e/lab"
+)
+
+// startCvpnPrivateResolv starts cvpn as startCvpn does, but in a mount
+// namespace of its own where /etc/resolv.conf is a bind mount of resolv:
+// cvpn changes that file and never the machine's. ip netns exec already
+// gives the process a mount namespace whose mounts do not propagate back
+// (it marks / slave); unshare -m makes a private one inside it, and the
+// mount must succeed before cvpn runs at all.
+func startCvpnPrivateResolv(t *testing.T, l *lab.Lab, profile, resolv string) *cvpnClient {
+	t.Helper()
+	bin := cvpnBinary(t)
+	argv := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount --bind "$0" /etc/resolv.conf && exec "$@"`, resolv,
+		bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose", profile}
+	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = p.Stop()
+		if t.Failed() {
+			t.Logf("cvpn log:\n%s", p.LogTail(80))
+		}
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := p.WaitFor(ctx, "connected "); err != nil {
+		t.Fatal(err)
+	}
+	return &cvpnClient{Process: p, profile: profile}
+}
+
+// TestCvpnDNSResolvConf: the server pushes a DNS server and a search
+// domain; while connected the client's resolv.conf names them, and after a
+// clean stop, and after kill -9 followed by a recovering run, it holds the
+// original bytes again.
+func TestCvpnDNSResolvConf(t *testing.T) {
+	lab.Require(t, "unshare", "mount")
+	if fi, err := os.Lstat("/etc/resolv.conf"); err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+		// A bind mount over a symlink would land on its target, and cvpn
+		// would then replace the machine's link: never risk that.
+		t.Skipf("/etc/resolv.conf must be a regular file to be shadowed safely (%v)", err)
+	}
+	t.Parallel()
+	l := lab.NewT(t, lab.Options{})
+	// The push names the server's tunnel address, known only now.
+	f, err := os.OpenFile(l.ServerConfigPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("push \"dhcp-option DNS " + l.ServerTunIP.String() + "\"\npush \"dhcp-option DOMAIN-SEARCH lab.example\"\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Server.Restart(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	const original = "# the client's own resolver\nnameserver 192.0.2.53\noptions rotate\n# no newline at the end"
+	resolv := filepath.Join(l.Dir, "resolv.conf")
+	if err := os.WriteFile(resolv, []byte(original), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	profile := filepath.Join(l.Dir, "cvpn-client.ovpn")
+	if err := l.WriteClientProfile(profile, lab.ProfileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, connected bool) {
+		t.Helper()
+		got, err := os.ReadFile(resolv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !connected {
+			if string(got) != original {
+				t.Fatalf("%s: resolv.conf is not the original byte for byte:\n%q\nwant:\n%q", when, got, original)
+			}
+			return
+		}
+		for _, want := range []string{"\nnameserver " + l.ServerTunIP.String() + "\n", "\nsearch lab.example\n", "\noptions rotate\n"} {
+			if !strings.Contains(string(got), want) {
+				t.Fatalf("%s: resolv.conf lacks %q:\n%s", when, want, got)
+			}
+		}
+		if strings.Contains(string(got), "192.0.2.53") {
+			t.Fatalf("%s: resolv.conf still names the original server:\n%s", when, got)
+		}
+	}
+	stop := func(c *cvpnClient) {
+		t.Helper()
+		if err := c.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		defer cancel()
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+			t.Fatal("cvpn did not exit after Ctrl-C")
+		}
+	}
+
+	first := startCvpnPrivateResolv(t, l, profile, resolv)
+	check("connected", true)
+	if !strings.Contains(first.Log(), "in place: it is a mount point") {
+		t.Errorf("the bind-mounted resolv.conf was not written in place:\n%s", first.LogTail(30))
+	}
+	stop(first)
+	check("after a clean stop", false)
+
+	second := startCvpnPrivateResolv(t, l, profile, resolv)
+	check("connected again", true)
+	if err := second.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-second.Done()
+	check("after kill -9", true)
+
+	third := startCvpnPrivateResolv(t, l, profile, resolv)
+	if !strings.Contains(third.Log(), "recovered: undid the network changes of \"cvpn-client\"") {
+		t.Errorf("the third run did not report its recovery:\n%s", third.LogTail(30))
+	}
+	check("connected after recovery", true)
+	stop(third)
+	check("after kill -9, recovery and a clean stop", false)
+}

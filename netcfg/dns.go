@@ -73,8 +73,11 @@ func (d *DNS) Validate() error {
 // and leaves the file alone otherwise — unchanged, or rewritten since by
 // another program.
 type AppliedDNS struct {
-	// Mode is how DNS was set: "resolv.conf".
-	Mode string `json:"mode"`
+	// Mode is how DNS was set: "resolv.conf", or "resolved" (per link
+	// through systemd-resolved: Link and IfIndex, nothing else).
+	Mode    string `json:"mode"`
+	Link    string `json:"link,omitempty"`
+	IfIndex int    `json:"ifindex,omitempty"`
 	// Path is the resolv.conf that was changed.
 	Path string `json:"path"`
 	// Existed: Path existed before; Original holds its exact bytes (or,

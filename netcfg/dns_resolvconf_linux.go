@@ -21,18 +21,22 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 )
 
-// resolvConf edits one resolv.conf; tests point it at a temp dir.
+// resolvConf edits one resolv.conf; tests point it at a temp dir. If
+// resolved is set and finds systemd-resolved running, DNS is set there
+// instead.
 type resolvConf struct {
-	path string
+	path     string
+	resolved func() (resolvedOps, error)
 }
 
-var systemResolvConf = resolvConf{path: "/etc/resolv.conf"}
+var systemResolvConf = resolvConf{path: "/etc/resolv.conf", resolved: connectResolved}
 
 // applyDNS changes DNS as cfg.DNS asks and records it in done.DNS. A nil
 // cfg.DNS changes nothing.
@@ -40,8 +44,19 @@ func applyDNS(rc resolvConf, cfg Config, done *Applied, logf Logf) error {
 	if cfg.DNS == nil {
 		return nil
 	}
-	if resolvedRunning() {
-		logf.printf("systemd-resolved is running, but cvpn sets %s directly (per-link DNS through resolved is not implemented yet)", rc.path)
+	if rc.resolved != nil {
+		r, err := rc.resolved()
+		if err == nil {
+			defer r.Close()
+			ifc, err := net.InterfaceByName(cfg.Interface)
+			if err != nil {
+				return fmt.Errorf("set dns: %w", err)
+			}
+			return applyResolved(r, cfg.Interface, ifc.Index, cfg.DNS, done, logf)
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			logf.printf("systemd-resolved not usable (%v); setting DNS in %s", err, rc.path)
+		}
 	}
 	rec, err := rc.prepare(cfg.Interface, cfg.DNS, logf)
 	if err != nil {
@@ -237,7 +252,17 @@ func revertDNS(a *Applied, logf Logf) error {
 	if rec == nil {
 		return nil
 	}
-	if rec.Mode != modeResolvConf {
+	switch rec.Mode {
+	case modeResolvConf:
+	case modeResolved:
+		r, err := connectResolved()
+		if err != nil {
+			logf.printf("systemd-resolved is gone (%v), and the DNS settings of %s with it", err, rec.Link)
+			return nil
+		}
+		defer r.Close()
+		return revertResolved(r, rec, interfaceName, logf)
+	default:
 		return fmt.Errorf("restore dns: unknown mode %q", rec.Mode)
 	}
 	path := rec.Path
@@ -283,11 +308,4 @@ func revertDNS(a *Applied, logf Logf) error {
 	}
 	logf.printf("restored %s", path)
 	return nil
-}
-
-// resolvedRunning reports whether systemd-resolved looks active: its
-// runtime directory exists.
-func resolvedRunning() bool {
-	_, err := os.Stat("/run/systemd/resolve/stub-resolv.conf")
-	return err == nil
 }

@@ -1,0 +1,162 @@
+package netcfg
+
+// systemd-resolved: when it runs, DNS is set per link over D-Bus
+// (org.freedesktop.resolve1(5)) instead of in resolv.conf. Everything it
+// holds for the tunnel's link goes away with the link, so unlike the
+// resolv.conf fallback there is no original to keep: Revert calls
+// RevertLink, and after a crash the dead TUN device took its DNS along.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+const (
+	modeResolved   = "resolved"
+	resolvedName   = "org.freedesktop.resolve1"
+	resolvedPath   = dbus.ObjectPath("/org/freedesktop/resolve1")
+	resolvedIface  = "org.freedesktop.resolve1.Manager."
+	resolvedTimout = 5 * time.Second
+)
+
+// resolvedAddr and resolvedDomain are the D-Bus structs (iay) and (sb).
+type resolvedAddr struct {
+	Family  int32
+	Address []byte
+}
+
+type resolvedDomain struct {
+	Domain      string
+	RoutingOnly bool
+}
+
+// resolvedOps are the calls made to resolved; tests record them.
+type resolvedOps interface {
+	SetLinkDNS(ifindex int32, addrs []resolvedAddr) error
+	SetLinkDomains(ifindex int32, domains []resolvedDomain) error
+	SetLinkDefaultRoute(ifindex int32, def bool) error
+	RevertLink(ifindex int32) error
+	Close() error
+}
+
+// connectResolved returns resolved on the system bus, or an error when it
+// does not run there (no /run/systemd/resolve, no bus, nobody owning the
+// name): the caller then falls back to resolv.conf.
+var connectResolved = func() (resolvedOps, error) {
+	if _, err := os.Stat("/run/systemd/resolve"); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), resolvedTimout)
+	defer cancel()
+	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("connect to system bus: %w", err)
+	}
+	return onBus(ctx, conn)
+}
+
+// onBus returns resolved on conn's bus; it takes over conn, closing it on
+// failure.
+func onBus(ctx context.Context, conn *dbus.Conn) (resolvedOps, error) {
+	var has bool
+	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, resolvedName).Store(&has); err != nil || !has {
+		_ = conn.Close()
+		if err == nil {
+			err = errors.New(resolvedName + " is not on the bus")
+		}
+		return nil, err
+	}
+	return busResolved{conn: conn, obj: conn.Object(resolvedName, resolvedPath)}, nil
+}
+
+type busResolved struct {
+	conn *dbus.Conn
+	obj  dbus.BusObject
+}
+
+func (b busResolved) call(method string, args ...any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), resolvedTimout)
+	defer cancel()
+	return b.obj.CallWithContext(ctx, resolvedIface+method, 0, args...).Err
+}
+
+func (b busResolved) SetLinkDNS(i int32, a []resolvedAddr) error { return b.call("SetLinkDNS", i, a) }
+func (b busResolved) SetLinkDomains(i int32, d []resolvedDomain) error {
+	return b.call("SetLinkDomains", i, d)
+}
+func (b busResolved) SetLinkDefaultRoute(i int32, def bool) error {
+	return b.call("SetLinkDefaultRoute", i, def)
+}
+func (b busResolved) RevertLink(i int32) error { return b.call("RevertLink", i) }
+func (b busResolved) Close() error             { return b.conn.Close() }
+
+// applyResolved gives the link d's servers and domains. Search domains are
+// also routing domains there; RouteDomains are routing-only; Default adds
+// "~." and makes the link the default route for queries.
+func applyResolved(r resolvedOps, iface string, ifindex int, d *DNS, done *Applied, logf Logf) error {
+	idx := int32(ifindex)
+	var addrs []resolvedAddr
+	for _, s := range d.Servers {
+		if s.Port() != 0 && s.Port() != 53 {
+			logf.printf("dns server %v skipped: SetLinkDNS cannot name a port", s)
+			continue
+		}
+		a := resolvedAddr{Family: 2, Address: s.Addr().AsSlice()} // AF_INET
+		if s.Addr().Is6() {
+			a.Family = 10 // AF_INET6
+		}
+		addrs = append(addrs, a)
+	}
+	var doms []resolvedDomain
+	for _, s := range d.SearchDomains {
+		doms = append(doms, resolvedDomain{Domain: s})
+	}
+	for _, s := range d.RouteDomains {
+		doms = append(doms, resolvedDomain{Domain: s, RoutingOnly: true})
+	}
+	if d.Default {
+		doms = append(doms, resolvedDomain{Domain: ".", RoutingOnly: true})
+	}
+	// Recorded first: a failure halfway leaves settings RevertLink clears.
+	done.DNS = &AppliedDNS{Mode: modeResolved, Link: iface, IfIndex: ifindex}
+	if err := r.SetLinkDNS(idx, addrs); err != nil {
+		return fmt.Errorf("set dns: resolved SetLinkDNS on %s: %w", iface, err)
+	}
+	if err := r.SetLinkDomains(idx, doms); err != nil {
+		return fmt.Errorf("set dns: resolved SetLinkDomains on %s: %w", iface, err)
+	}
+	if err := r.SetLinkDefaultRoute(idx, d.Default); err != nil {
+		return fmt.Errorf("set dns: resolved SetLinkDefaultRoute on %s: %w", iface, err)
+	}
+	logf.printf("dns %v set on %s through systemd-resolved", d, iface)
+	return nil
+}
+
+// revertResolved clears the link's DNS, if the link is still the one cvpn
+// configured (an index can be reused by a new link after a crash).
+func revertResolved(r resolvedOps, rec *AppliedDNS, linkName func(int) (string, error), logf Logf) error {
+	name, err := linkName(rec.IfIndex)
+	if err != nil || name != rec.Link {
+		logf.printf("%s is gone, and its DNS settings in systemd-resolved with it", rec.Link)
+		return nil
+	}
+	if err := r.RevertLink(int32(rec.IfIndex)); err != nil {
+		return fmt.Errorf("restore dns: resolved RevertLink on %s: %w", rec.Link, err)
+	}
+	logf.printf("reverted the DNS settings of %s in systemd-resolved", rec.Link)
+	return nil
+}
+
+func interfaceName(index int) (string, error) {
+	ifc, err := net.InterfaceByIndex(index)
+	if err != nil {
+		return "", err
+	}
+	return ifc.Name, nil
+}

@@ -4,13 +4,19 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"io/fs"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/cvpn/cvpn/e2e/lab"
 )
@@ -118,8 +124,19 @@ func TestCvpnDNSResolvConf(t *testing.T) {
 		}
 	}
 
+	serveDNS(t, l, "www.lab.example.", l.ServerTunIP)
 	first := startCvpnPrivateResolv(t, l, profile, resolv)
 	check("connected", true)
+	// The client's resolver, in cvpn's own mount namespace, completes
+	// "www" with the pushed search domain and asks the pushed server
+	// through the tunnel.
+	out, err := lab.Exec(t.Context(), "", "nsenter", "-t", strconv.Itoa(first.Pid()), "-m", "-n", "getent", "hosts", "www")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(string(out)); len(f) < 2 || f[0] != l.ServerTunIP.String() || f[1] != "www.lab.example" {
+		t.Errorf("getent hosts www: %q, want %s www.lab.example", out, l.ServerTunIP)
+	}
 	if !strings.Contains(first.Log(), "in place: it is a mount point") {
 		t.Errorf("the bind-mounted resolv.conf was not written in place:\n%s", first.LogTail(30))
 	}
@@ -141,4 +158,57 @@ func TestCvpnDNSResolvConf(t *testing.T) {
 	check("connected after recovery", true)
 	stop(third)
 	check("after kill -9, recovery and a clean stop", false)
+}
+
+// serveDNS answers A queries for name with addr (and every other query
+// with NXDOMAIN) on the server's tunnel address, port 53, until the test
+// ends: a DNS server only reachable through the tunnel.
+func serveDNS(t *testing.T, l *lab.Lab, name string, addr netip.Addr) {
+	t.Helper()
+	var pc net.PacketConn
+	if err := lab.InNetns(l.ServerNS, func() (err error) {
+		pc, err = net.ListenPacket("udp", netip.AddrPortFrom(l.ServerTunIP, 53).String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { _ = pc.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if err != nil {
+				continue
+			}
+			var p dnsmessage.Parser
+			h, err := p.Start(buf[:n])
+			if err != nil {
+				continue
+			}
+			q, err := p.Question()
+			if err != nil {
+				continue
+			}
+			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired})
+			found := q.Name.String() == name && q.Type == dnsmessage.TypeA
+			if !found && q.Name.String() != name {
+				b = dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, RCode: dnsmessage.RCodeNameError, RecursionDesired: h.RecursionDesired})
+			}
+			b.EnableCompression()
+			_ = b.StartQuestions()
+			_ = b.Question(q)
+			if found {
+				_ = b.StartAnswers()
+				_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 0}, dnsmessage.AResource{A: addr.As4()})
+			}
+			if msg, err := b.Finish(); err == nil {
+				_, _ = pc.WriteTo(msg, from)
+			}
+		}
+	}()
 }

@@ -1,15 +1,6 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package netcfg
-
-import (
-	"errors"
-	"runtime"
-)
-
-// ErrUnsupported is returned where this OS's network integration is not
-// built yet.
-var ErrUnsupported = errors.New("network configuration is not implemented on " + runtime.GOOS + " yet")
 
 // Apply is not yet implemented on this OS.
 func Apply(cfg Config, logf Logf) (*Applied, error) { return nil, ErrUnsupported }

@@ -27,6 +27,9 @@ type ConnectBody struct {
 	Device string `json:"device,omitempty"`
 	// NoKeyExport is the connect --no-ekm diagnostic.
 	NoKeyExport bool `json:"no_key_export,omitempty"`
+	// EnforceRoutes puts the tunnel's routes back when another program
+	// removes them (tunnel.Request.EnforceRoutes).
+	EnforceRoutes bool `json:"enforce_routes,omitempty"`
 }
 
 // DisconnectBody names the tunnel to stop; empty stops all of them.

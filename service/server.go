@@ -142,11 +142,12 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	pr := peerOf(r)
 	s.logf("%s: connect requested by uid %d (pid %d)", p.Name, pr.UID, pr.PID)
 	t, err := s.Manager.Connect(r.Context(), tunnel.Request{
-		Profile:     p,
-		Device:      body.Device,
-		Prompter:    s.prompter(p.Name),
-		NoKeyExport: body.NoKeyExport,
-		Owner:       pr.UID,
+		Profile:       p,
+		Device:        body.Device,
+		Prompter:      s.prompter(p.Name),
+		NoKeyExport:   body.NoKeyExport,
+		Owner:         pr.UID,
+		EnforceRoutes: body.EnforceRoutes,
 	})
 	if err != nil {
 		s.logf("%s: refused: %v", p.Name, err)

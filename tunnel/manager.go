@@ -62,6 +62,12 @@ type Hooks struct {
 	// netcfg.Revert).
 	Apply  func(cfg netcfg.Config, logf netcfg.Logf) (*netcfg.Applied, error)
 	Revert func(a *netcfg.Applied, logf netcfg.Logf) error
+	// Watch reports other programs' changes to the applied routes until
+	// stop (netcfg.WatchRoutes); Restore puts a removed one back
+	// (netcfg.RestoreRoute). With a replaced Apply, a nil Watch means
+	// none: there is no real route to watch.
+	Watch   func(a *netcfg.Applied, onChange func(netcfg.Change), logf netcfg.Logf) (stop func(), err error)
+	Restore func(r netcfg.AppliedRoute, logf netcfg.Logf) error
 }
 
 // Config configures a Manager.
@@ -118,6 +124,12 @@ func NewManager(cfg Config) *Manager {
 	}
 	if h.Apply == nil {
 		h.Apply = netcfg.Apply
+		if h.Watch == nil {
+			h.Watch = watchRoutes
+		}
+	}
+	if h.Restore == nil {
+		h.Restore = netcfg.RestoreRoute
 	}
 	if h.Revert == nil {
 		h.Revert = netcfg.Revert
@@ -164,6 +176,10 @@ type Request struct {
 	NoKeyExport bool
 	// Owner is the uid of whoever asked (-1 for unknown), shown in status.
 	Owner int
+	// EnforceRoutes puts back the tunnel's routes when another program
+	// removes them (see routewatch.go); without it they are only
+	// reported.
+	EnforceRoutes bool
 }
 
 // Connect starts a tunnel for req.Profile and returns once its session is

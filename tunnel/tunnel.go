@@ -63,6 +63,7 @@ type Tunnel struct {
 	reason  string          // why we are disconnecting, for the records
 	err     error           // how the session ended
 	attempt attemptRecord
+	rw      routeWatch // see routewatch.go
 }
 
 // attemptRecord accumulates one connection log line.
@@ -82,6 +83,7 @@ func newTunnel(m *Manager, req Request, dev string, mtu int) *Tunnel {
 	t.st = Status{Profile: p.Name, Device: dev, State: openvpn.StateIdle.String(), AuthMode: authMode(p),
 		Started: now, Owner: req.Owner}
 	t.attempt.start = now
+	t.rw.enforce = req.EnforceRoutes
 	return t
 }
 
@@ -352,6 +354,7 @@ func (t *Tunnel) configure(_ context.Context, opts *push.Options, link openvpn.L
 	if err := m.saveState(t.name, a); err != nil {
 		t.logf("warning: %v (a crash now would leave routes behind)", err)
 	}
+	t.startRouteWatch(a)
 	return nil
 }
 
@@ -363,6 +366,7 @@ func (t *Tunnel) revert() error {
 }
 
 func (t *Tunnel) revertLocked() error {
+	t.stopRouteWatch() // what Revert removes is not another program's doing
 	t.mu.Lock()
 	a := t.applied
 	t.mu.Unlock()

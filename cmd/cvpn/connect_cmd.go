@@ -22,7 +22,7 @@ import (
 func connectCommand() *command {
 	return &command{
 		name:    "connect",
-		args:    "PROFILE [--remember] [--auth-file FILE] [--foreground [--state-dir DIR]] [--dev NAME] [--verbose]",
+		args:    "PROFILE [--remember] [--auth-file FILE] [--foreground [--state-dir DIR]] [--dev NAME] [--enforce-routes] [--verbose]",
 		summary: "connect with a profile (a stored profile's name, or a file) through the cvpn service; --foreground runs the tunnel in this process until Ctrl-C",
 		run:     (*app).connect,
 	}
@@ -31,12 +31,13 @@ func connectCommand() *command {
 // connectFlags are connect's options, shared by both modes.
 type connectFlags struct {
 	foreground, remember, forget, verbose, debug, noEKM, json bool
+	enforceRoutes                                             bool
 	authFile, devName, stateDir                               string
 	timeout                                                   time.Duration
 }
 
 func (a *app) connect(args []string) int {
-	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--foreground] [--dev NAME] [--verbose]"
+	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--foreground] [--dev NAME] [--enforce-routes] [--verbose]"
 	var f connectFlags
 	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
 	fs.BoolVar(&f.foreground, "foreground", false, "run the tunnel in this process (as root) instead of through the cvpn service, until Ctrl-C")
@@ -48,6 +49,7 @@ func (a *app) connect(args []string) int {
 	fs.BoolVar(&f.debug, "debug", false, "with --foreground, log every control packet (implies --verbose)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up (and disconnect) if not connected within `DURATION`, e.g. 60s; 0 waits until Ctrl-C")
 	fs.BoolVar(&f.json, "json", false, "once connected, print the tunnel's status as JSON (progress goes to stderr)")
+	fs.BoolVar(&f.enforceRoutes, "enforce-routes", false, "put the tunnel's routes back when another program removes them (without it, such changes are only reported)")
 	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
 	fs.StringVar(&f.stateDir, "state-dir", "", "with --foreground, keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the service's)")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
@@ -116,7 +118,8 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	t, err := m.Connect(ctx, tunnel.Request{Profile: prof, Device: f.devName, Prompter: prompter, NoKeyExport: f.noEKM, Owner: os.Getuid()})
+	t, err := m.Connect(ctx, tunnel.Request{Profile: prof, Device: f.devName, Prompter: prompter, NoKeyExport: f.noEKM, Owner: os.Getuid(),
+		EnforceRoutes: f.enforceRoutes})
 	if err != nil {
 		return a.fail("connect", err)
 	}

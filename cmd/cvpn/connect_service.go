@@ -44,7 +44,7 @@ func (a *app) connectService(prof *profile.Profile, f connectFlags) int {
 	}
 	defer events.Close()
 	if _, err := c.Connect(ctx, service.ConnectBody{Name: prof.Name, Profile: string(prof.Inlined()),
-		Device: f.devName, NoKeyExport: f.noEKM}); err != nil {
+		Device: f.devName, NoKeyExport: f.noEKM, EnforceRoutes: f.enforceRoutes}); err != nil {
 		return a.fail("connect", err)
 	}
 	ans := &answerer{a: a, prof: prof, flags: f}

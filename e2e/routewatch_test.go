@@ -4,6 +4,9 @@ package e2e
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,5 +94,70 @@ func TestCvpnRouteWatch(t *testing.T) {
 				t.Errorf("route left behind after disconnect: %q", r)
 			}
 		})
+	}
+}
+
+// TestCvpnDNSWatch: while connected with a pushed DNS server, another
+// program writes its own resolv.conf; cvpn warns once, and on disconnect
+// leaves that program's file alone.
+func TestCvpnDNSWatch(t *testing.T) {
+	lab.Require(t, "unshare", "mount")
+	if fi, err := os.Lstat("/etc/resolv.conf"); err != nil || fi.Mode()&fs.ModeSymlink != 0 {
+		t.Skipf("/etc/resolv.conf must be a regular file to be shadowed safely (%v)", err) // see TestCvpnDNSResolvConf
+	}
+	t.Parallel()
+	l := lab.NewT(t, lab.Options{})
+	f, err := os.OpenFile(l.ServerConfigPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("push \"dhcp-option DNS " + l.ServerTunIP.String() + "\"\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Server.Restart(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	resolv := filepath.Join(l.Dir, "resolv.conf")
+	if err := os.WriteFile(resolv, []byte("nameserver 192.0.2.53\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	profile := filepath.Join(l.Dir, "cvpn-client.ovpn")
+	if err := l.WriteClientProfile(profile, lab.ProfileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := startCvpnPrivateResolv(t, l, profile, resolv)
+	const other = "# written by another program\nnameserver 192.0.2.99\n"
+	if err := os.WriteFile(resolv, []byte(other), 0o644); err != nil { // in place: the mount follows
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	const warning = "warning: /etc/resolv.conf was changed by another program"
+	if err := c.WaitFor(ctx, warning); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("cvpn did not exit after Ctrl-C")
+	}
+	n := 0
+	for _, line := range strings.Split(c.Log(), "\n") {
+		if strings.HasPrefix(line, warning) {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the change was reported %d times, want once:\n%s", n, c.LogTail(30))
+	}
+	if got, err := os.ReadFile(resolv); err != nil || string(got) != other {
+		t.Errorf("after disconnect resolv.conf is %q (%v), want the other program's %q", got, err, other)
 	}
 }

@@ -20,6 +20,9 @@ const (
 	// device now wins over the recorded one (a lower metric, or it
 	// replaced the recorded route in place).
 	RouteOverridden
+	// DNSChanged: the resolv.conf Apply wrote (Path) no longer holds
+	// what cvpn wrote.
+	DNSChanged
 )
 
 func (k ChangeKind) String() string {
@@ -28,6 +31,8 @@ func (k ChangeKind) String() string {
 		return "removed"
 	case RouteOverridden:
 		return "overridden"
+	case DNSChanged:
+		return "dns changed"
 	}
 	return fmt.Sprintf("ChangeKind(%d)", int(k))
 }
@@ -42,9 +47,14 @@ type Change struct {
 	// device (unreachable, blackhole).
 	ByDevice string
 	ByMetric int
+	// Path is the file that changed (DNSChanged only).
+	Path string
 }
 
 func (c Change) String() string {
+	if c.Kind == DNSChanged {
+		return c.Path + " was changed"
+	}
 	s := describe(c.Route)
 	switch c.Kind {
 	case RouteRemoved:

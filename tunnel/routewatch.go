@@ -20,6 +20,10 @@ import (
 // never reported. A fight with another program is bounded: at most
 // maxRestores restores per tunnel in any minute, after which the tunnel
 // says so once and stops enforcing; reports are bounded the same way.
+//
+// The same watch compares resolv.conf, when cvpn wrote it, with what it
+// wrote, and warns when another program has changed it. DNS is never
+// enforced.
 
 const (
 	maxRestores = 10 // per tunnel, in any window
@@ -39,19 +43,26 @@ type routeWatch struct {
 	muted             bool // said that reports are being held back
 }
 
-// watchRoutes adapts netcfg.WatchRoutes to Hooks.Watch.
+// dnsPollInterval is how often the DNS watch compares resolv.conf with
+// what cvpn wrote.
+const dnsPollInterval = 2 * time.Second
+
+// watchRoutes is Hooks.Watch: netcfg.WatchRoutes, and netcfg.WatchDNS
+// when Apply wrote resolv.conf. The two report from their own
+// goroutines.
 func watchRoutes(a *netcfg.Applied, onChange func(netcfg.Change), logf netcfg.Logf) (func(), error) {
 	w, err := netcfg.WatchRoutes(a, onChange, logf)
 	if err != nil {
 		return nil, err
 	}
-	return w.Stop, nil
+	d := netcfg.WatchDNS(a, dnsPollInterval, onChange)
+	return func() { d.Stop(); w.Stop() }, nil
 }
 
 // startRouteWatch watches what a records. Called with netMu held.
 func (t *Tunnel) startRouteWatch(a *netcfg.Applied) {
 	watch := t.m.cfg.Hooks.Watch
-	if watch == nil || len(a.Routes) == 0 {
+	if watch == nil || len(a.Routes) == 0 && a.DNS == nil {
 		return
 	}
 	stop, err := watch(a, t.onRouteChange, t.logf)
@@ -83,6 +94,13 @@ func (t *Tunnel) warn(msg string) {
 
 // onRouteChange is the watch's callback.
 func (t *Tunnel) onRouteChange(c netcfg.Change) {
+	if c.Kind == netcfg.DNSChanged {
+		// From the DNS watch's goroutine: touches nothing of rw. It
+		// reports each new content once, at most every dnsPollInterval.
+		t.warn(fmt.Sprintf("%s was changed by another program; names may no longer be resolved through the VPN's DNS servers. "+
+			"Reconnect to set it again (cvpn puts DNS back only by reconnecting; on disconnect it leaves the other program's file as it is)", c.Path))
+		return
+	}
 	now := time.Now()
 	rw := &t.rw
 	msg := routeChangeMessage(t.dev, c)

@@ -172,3 +172,14 @@ func TestRouteWatchEnforcesWithinLimit(t *testing.T) {
 		t.Errorf("%d restores after giving up, want %d", n, limit)
 	}
 }
+
+func TestRouteWatchReportsDNS(t *testing.T) {
+	_, w, events := connectWatched(t, true)
+	w.fire(t, netcfg.Change{Kind: netcfg.DNSChanged, Path: "/etc/resolv.conf"})
+	if msg := nextWarning(t, events); !strings.Contains(msg, "/etc/resolv.conf was changed by another program") {
+		t.Errorf("warning %q", msg)
+	}
+	if n := w.count("restore"); n != 0 {
+		t.Errorf("%d restores for a DNS change", n)
+	}
+}

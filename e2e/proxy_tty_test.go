@@ -3,13 +3,10 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -51,63 +48,15 @@ func TestCvpnProxyAsksOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	line := strings.Join([]string{cvpnBinary(t), "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose", profile}, " ")
-	cmd := lab.Command(cctx, l.ClientNS, "script", "-q", "-e", "-c", line, "/dev/null")
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdin, err := cmd.StdinPipe() // kept open: an end of input would reach cvpn
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		stdin.Close()
-		if t.Failed() {
-			t.Logf("cvpn terminal:\n%s", out.String())
-		}
-	}()
-	waitOutput := func(want string) {
-		t.Helper()
-		deadline := time.NewTimer(30 * time.Second)
-		defer deadline.Stop()
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for !strings.Contains(out.String(), want) {
-			select {
-			case <-exited:
-				t.Fatalf("cvpn exited before %q", want)
-			case <-deadline.C:
-				t.Fatalf("no %q within 30 s", want)
-			case <-tick.C:
-			}
-		}
-	}
+	c := startCvpnOnTerminal(t, l, profile)
 	// Typed ahead, the terminal would echo the password before cvpn turns
 	// echo off; a user types it when asked.
-	if _, err := io.WriteString(stdin, user+"\n"); err != nil {
-		t.Fatal(err)
-	}
-	waitOutput("Password for proxy ")
-	if _, err := io.WriteString(stdin, pass+"\n"); err != nil {
-		t.Fatal(err)
-	}
-	waitOutput("connected ")
+	c.Type(t, user+"\n")
+	c.WaitOutput(t, "Password for proxy ", 30*time.Second)
+	c.Type(t, pass+"\n")
+	c.WaitOutput(t, "connected ", 30*time.Second)
 	assertTunnel(t, l)
-	term := out.String()
+	term := c.Output()
 	if want := fmt.Sprintf("Username for proxy %s: ", paddr); !strings.Contains(term, want) {
 		t.Errorf("terminal lacks the prompt %q", want)
 	}

@@ -2,18 +2,14 @@ package netcfg
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 )
 
 // Its own name: the Linux golden test's -update is not built on macOS.
-var updateDarwin = flag.Bool("update-darwin", false, "rewrite the golden files in testdata/darwin/")
 
 // darwinRecorder stands in for macOS: it writes down every routing-socket
 // message and command, answers EEXIST for routes listed in exists, and
@@ -84,16 +80,16 @@ func fakeDarwinPath(dst netip.Addr) darwinPath {
 	switch {
 	case dst.IsLoopback():
 		return darwinPath{Iface: "lo0", Local: true}
-	case dpfx("192.0.2.0/24").Contains(dst):
+	case pfx("192.0.2.0/24").Contains(dst):
 		return darwinPath{Iface: "en0"}
-	case dpfx("10.8.0.0/24").Contains(dst):
+	case pfx("10.8.0.0/24").Contains(dst):
 		return darwinPath{Iface: "utun4"}
-	case dpfx("203.0.113.0/24").Contains(dst):
+	case pfx("203.0.113.0/24").Contains(dst):
 		return darwinPath{Err: syscall.ENETUNREACH}
 	case dst.Is4():
-		return darwinPath{Iface: "en0", Gateway: daddr("192.0.2.254")}
+		return darwinPath{Iface: "en0", Gateway: addr("192.0.2.254")}
 	}
-	return darwinPath{Iface: "en0", Gateway: daddr("fe80::1")}
+	return darwinPath{Iface: "en0", Gateway: addr("fe80::1")}
 }
 
 func (p darwinPath) String() string {
@@ -120,54 +116,54 @@ func darwinTestView(cfg Config, r *darwinRecorder) darwinView {
 // TestDarwinGolden compares the macOS plan's calls for Apply and then
 // Revert with testdata/darwin/NAME.golden, for the configurations of the
 // Linux golden test and two with DNS. Run
-// `go test ./netcfg -run TestDarwinGolden -update-darwin` after an
+// `go test ./netcfg -run TestDarwinGolden -update` after an
 // intended change. Nothing here has been checked against a real Mac.
 func TestDarwinGolden(t *testing.T) {
-	gw := daddr("10.8.0.1")
+	gw := addr("10.8.0.1")
 	const tun = "utun4"
 	tests := []struct {
 		name   string
 		cfg    Config
 		exists []string
 	}{
-		{name: "split", cfg: Config{Interface: tun, MTU: 1500, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("10.20.0.0/16"), Gateway: gw}, {Dst: dpfx("172.16.5.0/24"), Gateway: gw, Metric: 100}}}},
-		{name: "full-def1", cfg: Config{Interface: tun, MTU: 1500, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: gw}, {Dst: dpfx("128.0.0.0/1"), Gateway: gw}},
-			Bypass: []netip.Addr{daddr("198.51.100.1")}}},
-		{name: "ipv6", cfg: Config{Interface: tun, MTU: 1400, Addresses: []netip.Prefix{dpfx("10.8.0.2/24"), dpfx("fd00:8::2/64")},
-			Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: gw}, {Dst: dpfx("128.0.0.0/1"), Gateway: gw},
-				{Dst: dpfx("::/1"), Gateway: daddr("fd00:8::1")}, {Dst: dpfx("8000::/1"), Gateway: daddr("fd00:8::1")}},
-			Bypass: []netip.Addr{daddr("2001:db8::1")}}},
-		{name: "net30", cfg: Config{Interface: tun, Addresses: []netip.Prefix{dpfx("10.8.0.6/30")}, PeerV4: daddr("10.8.0.5"),
-			Routes: []Route{{Dst: dpfx("10.8.0.1/32"), Gateway: daddr("10.8.0.5")}}}},
-		{name: "routes-that-exist", cfg: Config{Interface: tun, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("10.20.0.0/16"), Gateway: gw}, {Dst: dpfx("10.30.0.0/16"), Gateway: gw}},
-			Bypass: []netip.Addr{daddr("198.51.100.1")}}, exists: []string{"10.20.0.0/16", "198.51.100.1/32"}},
-		{name: "server-on-loopback", cfg: Config{Interface: tun, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: gw}}, Bypass: []netip.Addr{daddr("127.0.0.1")}}},
-		{name: "net-gateway", cfg: Config{Interface: tun, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: gw}, {Dst: dpfx("128.0.0.0/1"), Gateway: gw},
-				{Dst: dpfx("198.18.7.0/24"), NetGateway: true, Metric: 5}, {Dst: dpfx("192.0.2.128/25"), NetGateway: true},
-				{Dst: dpfx("100.64.0.0/10"), NetGateway: true}, {Dst: dpfx("203.0.113.0/24"), NetGateway: true},
-				{Dst: dpfx("10.8.0.0/24"), NetGateway: true}, {Dst: dpfx("127.0.0.0/8"), NetGateway: true},
-				{Dst: dpfx("2001:db8:5::/48"), NetGateway: true}},
-			Bypass: []netip.Addr{daddr("198.51.100.1")}}, exists: []string{"100.64.0.0/10"}},
-		{name: "block-ipv6", cfg: Config{Interface: tun, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: gw}, {Dst: dpfx("128.0.0.0/1"), Gateway: gw},
-				{Dst: dpfx("::/3"), Unreachable: true}, {Dst: dpfx("2000::/4"), Unreachable: true},
-				{Dst: dpfx("3000::/4"), Unreachable: true}, {Dst: dpfx("fc00::/7"), Unreachable: true}},
-			Bypass: []netip.Addr{daddr("198.51.100.1")}}, exists: []string{"fc00::/7"}},
+		{name: "split", cfg: Config{Interface: tun, MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}, {Dst: pfx("172.16.5.0/24"), Gateway: gw, Metric: 100}}}},
+		{name: "full-def1", cfg: Config{Interface: tun, MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}},
+		{name: "ipv6", cfg: Config{Interface: tun, MTU: 1400, Addresses: []netip.Prefix{pfx("10.8.0.2/24"), pfx("fd00:8::2/64")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw},
+				{Dst: pfx("::/1"), Gateway: addr("fd00:8::1")}, {Dst: pfx("8000::/1"), Gateway: addr("fd00:8::1")}},
+			Bypass: []netip.Addr{addr("2001:db8::1")}}},
+		{name: "net30", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.6/30")}, PeerV4: addr("10.8.0.5"),
+			Routes: []Route{{Dst: pfx("10.8.0.1/32"), Gateway: addr("10.8.0.5")}}}},
+		{name: "routes-that-exist", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}, {Dst: pfx("10.30.0.0/16"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"10.20.0.0/16", "198.51.100.1/32"}},
+		{name: "server-on-loopback", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}}, Bypass: []netip.Addr{addr("127.0.0.1")}}},
+		{name: "net-gateway", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw},
+				{Dst: pfx("198.18.7.0/24"), NetGateway: true, Metric: 5}, {Dst: pfx("192.0.2.128/25"), NetGateway: true},
+				{Dst: pfx("100.64.0.0/10"), NetGateway: true}, {Dst: pfx("203.0.113.0/24"), NetGateway: true},
+				{Dst: pfx("10.8.0.0/24"), NetGateway: true}, {Dst: pfx("127.0.0.0/8"), NetGateway: true},
+				{Dst: pfx("2001:db8:5::/48"), NetGateway: true}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"100.64.0.0/10"}},
+		{name: "block-ipv6", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw},
+				{Dst: pfx("::/3"), Unreachable: true}, {Dst: pfx("2000::/4"), Unreachable: true},
+				{Dst: pfx("3000::/4"), Unreachable: true}, {Dst: pfx("fc00::/7"), Unreachable: true}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"fc00::/7"}},
 		// All names to the tunnel's servers: the service becomes primary.
-		{name: "dns-full", cfg: Config{Interface: tun, MTU: 1500, Addresses: []netip.Prefix{dpfx("10.8.0.2/24"), dpfx("fd00:8::2/64")},
-			Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: gw}, {Dst: dpfx("128.0.0.0/1"), Gateway: gw}},
-			Bypass: []netip.Addr{daddr("198.51.100.1")},
-			DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(daddr("10.8.0.1"), 0), netip.AddrPortFrom(daddr("fd00:8::1"), 0)},
+		{name: "dns-full", cfg: Config{Interface: tun, MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24"), pfx("fd00:8::2/64")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")},
+			DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(addr("10.8.0.1"), 0), netip.AddrPortFrom(addr("fd00:8::1"), 0)},
 				SearchDomains: []string{"corp.example"}, Default: true}}},
 		// Split DNS: only the routing domains go to the tunnel's servers.
-		{name: "dns-split", cfg: Config{Interface: tun, Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-			Routes: []Route{{Dst: dpfx("10.20.0.0/16"), Gateway: gw}},
-			DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(daddr("10.20.0.53"), 0)},
+		{name: "dns-split", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}},
+			DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(addr("10.20.0.53"), 0)},
 				SearchDomains: []string{"corp.example"}, RouteDomains: []string{"corp.example", "internal.example"}}}},
 	}
 	for _, tt := range tests {
@@ -185,23 +181,7 @@ func TestDarwinGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := strings.Join(r.calls, "\n") + "\n"
-			path := filepath.Join("testdata", "darwin", tt.name+".golden")
-			if *updateDarwin {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update-darwin to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("calls differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			checkGolden(t, "darwin", tt.name, got)
 		})
 	}
 }
@@ -209,9 +189,9 @@ func TestDarwinGolden(t *testing.T) {
 // TestDarwinApplyFailureUndoes: a failing step undoes everything before it
 // and returns the error; nothing is left recorded.
 func TestDarwinApplyFailureUndoes(t *testing.T) {
-	cfg := Config{Interface: "utun4", Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-		Routes: []Route{{Dst: dpfx("0.0.0.0/1"), Gateway: daddr("10.8.0.1")}, {Dst: dpfx("128.0.0.0/1"), Gateway: daddr("10.8.0.1")}},
-		Bypass: []netip.Addr{daddr("198.51.100.1")}}
+	cfg := Config{Interface: "utun4", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+		Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: addr("10.8.0.1")}, {Dst: pfx("128.0.0.0/1"), Gateway: addr("10.8.0.1")}},
+		Bypass: []netip.Addr{addr("198.51.100.1")}}
 	r := &darwinRecorder{failOn: "128.0.0.0/1"}
 	a, err := applyDarwin(r, cfg, darwinTestView(cfg, r), r.logf)
 	if a != nil || !errors.Is(err, syscall.EPERM) {
@@ -242,10 +222,10 @@ func TestDarwinApplyFailureUndoes(t *testing.T) {
 // TestDarwinRevertGone: everything already gone (the utun closed) is not
 // an error.
 func TestDarwinRevertGone(t *testing.T) {
-	a := &Applied{Interface: "utun4", Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-		Routes: []AppliedRoute{{Route: Route{Dst: dpfx("10.8.0.0/24")}, Device: "utun4"},
-			{Route: Route{Dst: dpfx("198.51.100.1/32"), Gateway: daddr("192.0.2.254")}, Device: "en0"},
-			{Route: Route{Dst: dpfx("::/3"), Unreachable: true}}}}
+	a := &Applied{Interface: "utun4", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+		Routes: []AppliedRoute{{Route: Route{Dst: pfx("10.8.0.0/24")}, Device: "utun4"},
+			{Route: Route{Dst: pfx("198.51.100.1/32"), Gateway: addr("192.0.2.254")}, Device: "en0"},
+			{Route: Route{Dst: pfx("::/3"), Unreachable: true}}}}
 	r := &darwinRecorder{gone: true}
 	if err := revertDarwin(r, a, r.logf); err != nil {
 		t.Fatal(err)
@@ -259,8 +239,8 @@ func TestDarwinRevertGone(t *testing.T) {
 // the checkpoint before scutil runs, and a failing checkpoint stops Apply
 // without running it.
 func TestDarwinDNSCheckpoint(t *testing.T) {
-	cfg := Config{Interface: "utun4", Addresses: []netip.Prefix{dpfx("10.8.0.2/24")},
-		DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(daddr("10.8.0.1"), 0)}, Default: true}}
+	cfg := Config{Interface: "utun4", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+		DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(addr("10.8.0.1"), 0)}, Default: true}}
 	r := &darwinRecorder{}
 	var seen *Applied
 	cfg.Checkpoint = func(a *Applied) error {
@@ -287,5 +267,3 @@ func TestDarwinDNSCheckpoint(t *testing.T) {
 }
 
 // Own helpers: the Linux test's pfx and addr are not built on macOS.
-func dpfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
-func daddr(s string) netip.Addr  { return netip.MustParseAddr(s) }

@@ -1,12 +1,9 @@
 package netcfg
 
 import (
-	"flag"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,8 +11,6 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // recorder stands in for the kernel: it answers lookups from a fixed
 // picture of a machine (tun0, eth0 with a default gateway, lo) and writes
@@ -136,9 +131,6 @@ func (r *recorder) RouteGet(dst net.IP) ([]netlink.Route, error) {
 	return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("fe80::1")}}, nil
 }
 
-func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
-func addr(s string) netip.Addr  { return netip.MustParseAddr(s) }
-
 // TestLinuxGolden compares the netlink calls of Apply and then Revert, for
 // a set of tunnel configurations, with testdata/linux/NAME.golden. Run
 // `go test ./netcfg -run TestLinuxGolden -update` after an intended change.
@@ -199,20 +191,7 @@ func TestLinuxGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := strings.Join(r.calls, "\n") + "\n"
-			path := filepath.Join("testdata", "linux", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("calls differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			checkGolden(t, "linux", tt.name, got)
 		})
 	}
 }

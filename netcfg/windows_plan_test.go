@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,16 +126,16 @@ func (r *winRecorder) bestRoute(dst netip.Addr) (winHop, error) {
 	switch {
 	case dst.IsLoopback():
 		return winHop{Index: 1, Name: "Loopback Pseudo-Interface 1", Loopback: true}, nil
-	case wpfx("192.0.2.0/24").Contains(dst):
+	case pfx("192.0.2.0/24").Contains(dst):
 		return eth, nil
-	case wpfx("10.8.0.0/24").Contains(dst):
+	case pfx("10.8.0.0/24").Contains(dst):
 		return winHop{Index: 10, Name: "cvpn0"}, nil
-	case wpfx("203.0.113.0/24").Contains(dst):
+	case pfx("203.0.113.0/24").Contains(dst):
 		return winHop{}, errors.New("element not found")
 	case dst.Is4():
-		eth.NextHop = waddr("192.0.2.254")
+		eth.NextHop = addr("192.0.2.254")
 	default:
-		eth.NextHop = waddr("fe80::1")
+		eth.NextHop = addr("fe80::1")
 	}
 	return eth, nil
 }
@@ -145,7 +143,7 @@ func (r *winRecorder) bestRoute(dst netip.Addr) (winHop, error) {
 func dnsServers(s ...string) []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, a := range s {
-		out = append(out, netip.AddrPortFrom(waddr(a), 0))
+		out = append(out, netip.AddrPortFrom(addr(a), 0))
 	}
 	return out
 }
@@ -156,12 +154,12 @@ func dnsServers(s ...string) []netip.AddrPort {
 // `go test ./netcfg -run TestWindowsGolden -update` after an intended
 // change. None of it has been checked against a real Windows machine.
 func TestWindowsGolden(t *testing.T) {
-	gw := waddr("10.8.0.1")
-	def1 := []Route{{Dst: wpfx("0.0.0.0/1"), Gateway: gw}, {Dst: wpfx("128.0.0.0/1"), Gateway: gw}}
+	gw := addr("10.8.0.1")
+	def1 := []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}}
 	tun := func(c Config) Config {
 		c.Interface = "cvpn0"
 		if c.Addresses == nil {
-			c.Addresses = []netip.Prefix{wpfx("10.8.0.2/24")}
+			c.Addresses = []netip.Prefix{pfx("10.8.0.2/24")}
 		}
 		return c
 	}
@@ -173,38 +171,38 @@ func TestWindowsGolden(t *testing.T) {
 		wantErr bool
 	}{
 		{name: "split", cfg: tun(Config{MTU: 1500,
-			Routes: []Route{{Dst: wpfx("10.20.0.0/16"), Gateway: gw}, {Dst: wpfx("172.16.5.0/24"), Gateway: gw, Metric: 100}}})},
-		{name: "full-def1", cfg: tun(Config{MTU: 1500, Routes: def1, Bypass: []netip.Addr{waddr("198.51.100.1")}})},
-		{name: "ipv6", cfg: tun(Config{MTU: 1400, Addresses: []netip.Prefix{wpfx("10.8.0.2/24"), wpfx("fd00:8::2/64")},
+			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}, {Dst: pfx("172.16.5.0/24"), Gateway: gw, Metric: 100}}})},
+		{name: "full-def1", cfg: tun(Config{MTU: 1500, Routes: def1, Bypass: []netip.Addr{addr("198.51.100.1")}})},
+		{name: "ipv6", cfg: tun(Config{MTU: 1400, Addresses: []netip.Prefix{pfx("10.8.0.2/24"), pfx("fd00:8::2/64")},
 			Routes: append(append([]Route{}, def1...),
-				Route{Dst: wpfx("::/1"), Gateway: waddr("fd00:8::1")}, Route{Dst: wpfx("8000::/1"), Gateway: waddr("fd00:8::1")}),
-			Bypass: []netip.Addr{waddr("2001:db8::1")}})},
+				Route{Dst: pfx("::/1"), Gateway: addr("fd00:8::1")}, Route{Dst: pfx("8000::/1"), Gateway: addr("fd00:8::1")}),
+			Bypass: []netip.Addr{addr("2001:db8::1")}})},
 		// net_gateway routes: via the default gateway, on-link, an
 		// existing one left alone, and three left out (no route, through
 		// the tunnel already, local).
 		{name: "net-gateway", cfg: tun(Config{
 			Routes: append(append([]Route{}, def1...),
-				Route{Dst: wpfx("198.18.7.0/24"), NetGateway: true, Metric: 5}, Route{Dst: wpfx("192.0.2.128/25"), NetGateway: true},
-				Route{Dst: wpfx("100.64.0.0/10"), NetGateway: true}, Route{Dst: wpfx("203.0.113.0/24"), NetGateway: true},
-				Route{Dst: wpfx("10.8.0.0/24"), NetGateway: true}, Route{Dst: wpfx("127.0.0.0/8"), NetGateway: true},
-				Route{Dst: wpfx("2001:db8:5::/48"), NetGateway: true}),
-			Bypass: []netip.Addr{waddr("198.51.100.1")}}), exists: []string{"100.64.0.0/10"}},
+				Route{Dst: pfx("198.18.7.0/24"), NetGateway: true, Metric: 5}, Route{Dst: pfx("192.0.2.128/25"), NetGateway: true},
+				Route{Dst: pfx("100.64.0.0/10"), NetGateway: true}, Route{Dst: pfx("203.0.113.0/24"), NetGateway: true},
+				Route{Dst: pfx("10.8.0.0/24"), NetGateway: true}, Route{Dst: pfx("127.0.0.0/8"), NetGateway: true},
+				Route{Dst: pfx("2001:db8:5::/48"), NetGateway: true}),
+			Bypass: []netip.Addr{addr("198.51.100.1")}}), exists: []string{"100.64.0.0/10"}},
 		// IPv6 blocked: on-link routes into the tunnel; one that exists
 		// is left alone.
 		{name: "block-ipv6", cfg: tun(Config{
 			Routes: append(append([]Route{}, def1...),
-				Route{Dst: wpfx("::/3"), Unreachable: true}, Route{Dst: wpfx("2000::/4"), Unreachable: true},
-				Route{Dst: wpfx("3000::/4"), Unreachable: true}, Route{Dst: wpfx("fc00::/7"), Unreachable: true}),
-			Bypass: []netip.Addr{waddr("198.51.100.1")}}), exists: []string{"fc00::/7"}},
-		{name: "dns-full", cfg: tun(Config{Routes: def1, Bypass: []netip.Addr{waddr("198.51.100.1")},
+				Route{Dst: pfx("::/3"), Unreachable: true}, Route{Dst: pfx("2000::/4"), Unreachable: true},
+				Route{Dst: pfx("3000::/4"), Unreachable: true}, Route{Dst: pfx("fc00::/7"), Unreachable: true}),
+			Bypass: []netip.Addr{addr("198.51.100.1")}}), exists: []string{"fc00::/7"}},
+		{name: "dns-full", cfg: tun(Config{Routes: def1, Bypass: []netip.Addr{addr("198.51.100.1")},
 			DNS: &DNS{Servers: dnsServers("10.8.0.53", "fd00:8::53"), SearchDomains: []string{"corp.example"}, Default: true}})},
-		{name: "dns-split", cfg: tun(Config{Routes: []Route{{Dst: wpfx("10.20.0.0/16"), Gateway: gw}},
+		{name: "dns-split", cfg: tun(Config{Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}},
 			DNS: &DNS{Servers: append(dnsServers("10.8.0.53", "10.8.0.54"), netip.MustParseAddrPort("10.8.0.55:5353")),
 				SearchDomains: []string{"corp.example"}, RouteDomains: []string{"corp.example", "lab.example."}}})},
 		// A failure at the last step undoes everything done before it,
 		// the rule whose creation failed included (it may be half
 		// written).
-		{name: "fail-undo", cfg: tun(Config{MTU: 1500, Routes: def1, Bypass: []netip.Addr{waddr("198.51.100.1")},
+		{name: "fail-undo", cfg: tun(Config{MTU: 1500, Routes: def1, Bypass: []netip.Addr{addr("198.51.100.1")},
 			DNS: &DNS{Servers: dnsServers("10.8.0.53"), RouteDomains: []string{"corp.example", "lab.example"}}}),
 			fail: "cvpn-10-1", wantErr: true},
 	}
@@ -254,20 +252,7 @@ func TestWindowsGolden(t *testing.T) {
 				}
 			}
 			got := strings.Join(r.calls, "\n") + "\n"
-			path := filepath.Join("testdata", "windows", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("calls differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-			}
+			checkGolden(t, "windows", tt.name, got)
 		})
 	}
 }
@@ -276,8 +261,8 @@ func TestWindowsGolden(t *testing.T) {
 // reverts without error and touches nothing it cannot find.
 func TestWindowsRevertGone(t *testing.T) {
 	r := &winRecorder{}
-	a := &Applied{Interface: "cvpn7", Addresses: []netip.Prefix{wpfx("10.8.0.2/24")},
-		Routes: []AppliedRoute{{Route: Route{Dst: wpfx("10.20.0.0/16")}, Device: "cvpn7"}},
+	a := &Applied{Interface: "cvpn7", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+		Routes: []AppliedRoute{{Route: Route{Dst: pfx("10.20.0.0/16")}, Device: "cvpn7"}},
 		DNS:    &AppliedDNS{Mode: modeWindows, Link: "cvpn7", IfIndex: 10, Written: []byte("cvpn-7-0\n")}}
 	if err := revertWindows(goneOps{r}, a, r.logf); err != nil {
 		t.Fatal(err)
@@ -291,9 +276,6 @@ func TestWindowsRevertGone(t *testing.T) {
 type goneOps struct{ *winRecorder }
 
 func (goneOps) DeleteNRPT(string) error { return errWinGone }
-
-func wpfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
-func waddr(s string) netip.Addr  { return netip.MustParseAddr(s) }
 
 // ipv6OffOps has no IPv6 on the tunnel interface.
 type ipv6OffOps struct{ *winRecorder }
@@ -310,7 +292,7 @@ func (o ipv6OffOps) SetMTU(index uint32, fam, mtu int) error {
 func TestWindowsIPv6Off(t *testing.T) {
 	r := &winRecorder{}
 	v := winView{TunIndex: 10, TunName: "cvpn0", BestRoute: r.bestRoute}
-	cfg := Config{Interface: "cvpn0", MTU: 1500, Addresses: []netip.Prefix{wpfx("10.8.0.2/24")}}
+	cfg := Config{Interface: "cvpn0", MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24")}}
 	plan, err := planWindows(cfg, v, r.logf)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,39 @@
+package netcfg
+
+import (
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// checkGolden compares the calls an OS layer made (got) with
+// testdata/OS/NAME.golden, or rewrites that file with -update:
+//
+//	go test ./netcfg -run Golden -update
+func checkGolden(t *testing.T, osName, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", osName, name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("calls differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+func addr(s string) netip.Addr  { return netip.MustParseAddr(s) }

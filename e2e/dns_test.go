@@ -51,11 +51,11 @@ func startCvpnPrivateResolv(t *testing.T, l *lab.Lab, profile, resolv string) *c
 	return &cvpnClient{Process: p, profile: profile}
 }
 
-// TestCvpnDNSResolvConf: the server pushes a DNS server and a search
-// domain; while connected the client's resolv.conf names them, and after a
-// clean stop, and after kill -9 followed by a recovering run, it holds the
-// original bytes again.
-func TestCvpnDNSResolvConf(t *testing.T) {
+// labPushingDNS starts a lab (in parallel with other tests) whose server
+// pushes its own tunnel address as DNS server, and the extra options.
+// cvpn must then run with a private resolv.conf (startCvpnPrivateResolv).
+func labPushingDNS(t *testing.T, extra ...string) *lab.Lab {
+	t.Helper()
 	lab.Require(t, "unshare", "mount")
 	if fi, err := os.Lstat("/etc/resolv.conf"); err != nil || fi.Mode()&fs.ModeSymlink != 0 {
 		// A bind mount over a symlink would land on its target, and cvpn
@@ -65,11 +65,15 @@ func TestCvpnDNSResolvConf(t *testing.T) {
 	t.Parallel()
 	l := lab.NewT(t, lab.Options{})
 	// The push names the server's tunnel address, known only now.
+	pushes := "push \"dhcp-option DNS " + l.ServerTunIP.String() + "\"\n"
+	for _, e := range extra {
+		pushes += "push \"" + e + "\"\n"
+	}
 	f, err := os.OpenFile(l.ServerConfigPath, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.WriteString("push \"dhcp-option DNS " + l.ServerTunIP.String() + "\"\npush \"dhcp-option DOMAIN-SEARCH lab.example\"\n")
+	_, err = f.WriteString(pushes)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -79,6 +83,15 @@ func TestCvpnDNSResolvConf(t *testing.T) {
 	if err := l.Server.Restart(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+// TestCvpnDNSResolvConf: the server pushes a DNS server and a search
+// domain; while connected the client's resolv.conf names them, and after a
+// clean stop, and after kill -9 followed by a recovering run, it holds the
+// original bytes again.
+func TestCvpnDNSResolvConf(t *testing.T) {
+	l := labPushingDNS(t, "dhcp-option DOMAIN-SEARCH lab.example")
 
 	const original = "# the client's own resolver\nnameserver 192.0.2.53\noptions rotate\n# no newline at the end"
 	resolv := filepath.Join(l.Dir, "resolv.conf")

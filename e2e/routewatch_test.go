@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,26 +100,7 @@ func TestCvpnRouteWatch(t *testing.T) {
 // program writes its own resolv.conf; cvpn warns once, and on disconnect
 // leaves that program's file alone.
 func TestCvpnDNSWatch(t *testing.T) {
-	lab.Require(t, "unshare", "mount")
-	if fi, err := os.Lstat("/etc/resolv.conf"); err != nil || fi.Mode()&fs.ModeSymlink != 0 {
-		t.Skipf("/etc/resolv.conf must be a regular file to be shadowed safely (%v)", err) // see TestCvpnDNSResolvConf
-	}
-	t.Parallel()
-	l := lab.NewT(t, lab.Options{})
-	f, err := os.OpenFile(l.ServerConfigPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString("push \"dhcp-option DNS " + l.ServerTunIP.String() + "\"\n")
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Server.Restart(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	l := labPushingDNS(t)
 	resolv := filepath.Join(l.Dir, "resolv.conf")
 	if err := os.WriteFile(resolv, []byte("nameserver 192.0.2.53\n"), 0o644); err != nil {
 		t.Fatal(err)

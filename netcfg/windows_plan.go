@@ -27,7 +27,7 @@ package netcfg
 //     rule for "." sends every query to the tunnel's servers; for split
 //     DNS there is one NRPT rule per routed domain. Without WFP nothing
 //     stops a program that asks another server itself: block-outside-dns
-//     and leak blocking are not implemented (ErrWFPUnsupported).
+//     and leak blocking are not implemented yet.
 //   - NRPT rule keys are named cvpn-<ifindex>-<n>, so that up to five
 //     tunnels never share a key. The record (AppliedDNS, Mode "windows")
 //     lists them one a line in Written, and is checkpointed before each
@@ -42,10 +42,6 @@ import (
 	"net/netip"
 	"strings"
 )
-
-// ErrWFPUnsupported is what asking for block-outside-dns or a leak block
-// on Windows gives: the Windows Filtering Platform is not used yet.
-var ErrWFPUnsupported = errors.New("block-outside-dns and leak blocking need the Windows Filtering Platform, which cvpn does not use yet")
 
 const (
 	modeWindows = "windows"

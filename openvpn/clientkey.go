@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 
@@ -103,21 +102,9 @@ func openClientKey(t *profile.TLS, passphrase string) (*clientKey, error) {
 }
 
 func parseCertChain(pemText []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
-	for rest := pemText; ; {
-		var b []byte
-		b, rest = nextPEM(rest, "CERTIFICATE")
-		if b == nil {
-			break
-		}
-		c, err := x509.ParseCertificate(b)
-		if err != nil {
-			return nil, fmt.Errorf("tls: client certificate %d does not parse: %w", len(certs)+1, err)
-		}
-		certs = append(certs, c)
-	}
-	if len(certs) == 0 {
-		return nil, errors.New("tls: no client certificate")
+	certs, err := profile.ParseCertificates(pemText)
+	if err != nil {
+		return nil, fmt.Errorf("tls: client certificate: %w", err)
 	}
 	return certs, nil
 }
@@ -170,19 +157,4 @@ func tlsConfig(t *profile.TLS) (*tls.Config, error) {
 		key = k
 	}
 	return tlsConfigKey(t, key)
-}
-
-// nextPEM returns the bytes of the next PEM block of type typ in data, and
-// what follows it.
-func nextPEM(data []byte, typ string) (der, rest []byte) {
-	for {
-		var b *pem.Block
-		b, data = pem.Decode(data)
-		if b == nil {
-			return nil, nil
-		}
-		if b.Type == typ {
-			return b.Bytes, data
-		}
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -131,6 +132,16 @@ func parseCerts(data []byte) (certs []*x509.Certificate, skipped []string, probl
 		return nil, nil, "no -----BEGIN CERTIFICATE----- block"
 	}
 	return certs, skipped, ""
+}
+
+// ParseCertificates returns every certificate in PEM text: the engine's
+// way to read a chain the parser has already checked.
+func ParseCertificates(pemText []byte) ([]*x509.Certificate, error) {
+	certs, _, problem := parseCerts(pemText)
+	if problem != "" {
+		return nil, errors.New(problem)
+	}
+	return certs, nil
 }
 
 // parseKey checks that PEM text holds one usable private key and returns

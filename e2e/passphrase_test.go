@@ -33,9 +33,7 @@ func (s *svcLab) cliTTY(t *testing.T, input string, args ...string) (string, int
 // cliTTYEnv is cliTTY with env added to the CLI's environment.
 func (s *svcLab) cliTTYEnv(t *testing.T, env []string, input string, args ...string) (string, int) {
 	t.Helper()
-	if _, err := exec.LookPath("script"); err != nil {
-		t.Skip("no script(1) to give the CLI a terminal")
-	}
+	lab.Require(t, "script")
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	quoted := []string{s.bin}

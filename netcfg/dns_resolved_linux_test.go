@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/cvpn/cvpn/internal/testenv"
 	"net"
 	"net/netip"
 	"os"
@@ -53,7 +54,7 @@ func (r *resolvedRecorder) Close() error             { return r.rec("Close", "")
 func TestResolvedApply(t *testing.T) {
 	lo, err := net.InterfaceByName("lo")
 	if err != nil {
-		t.Skip("no lo:", err)
+		testenv.Unavailable(t, "no lo: %v", err)
 	}
 	d := &DNS{
 		Servers:       []netip.AddrPort{netip.MustParseAddrPort("198.19.1.1:0"), netip.MustParseAddrPort("[fd00::1]:53"), netip.MustParseAddrPort("198.19.1.2:5353")},
@@ -191,10 +192,7 @@ func (f fakeResolved) RevertLink(i int32) *dbus.Error {
 // TestResolvedOverPrivateBus makes the real D-Bus calls against a fake
 // resolved on a private dbus-daemon: names, paths and signatures.
 func TestResolvedOverPrivateBus(t *testing.T) {
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		t.Skip("no dbus-daemon")
-	}
+	daemon := testenv.RequireCommand(t, "dbus-daemon")
 	cmd := exec.Command(daemon, "--session", "--nofork", "--nopidfile", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {

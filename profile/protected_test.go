@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"github.com/cvpn/cvpn/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -275,9 +276,7 @@ func FuzzOpenPKCS12(f *testing.F) {
 // -legacy's RC2/3DES when the legacy provider is there) open with their
 // password and are refused with a wrong one.
 func TestPKCS12OpenSSL(t *testing.T) {
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("no openssl")
-	}
+	testenv.RequireCommand(t, "openssl")
 	_, cert, _ := testKeyPair(t)
 	for _, variant := range [][]string{nil, {"-legacy"}} {
 		t.Run(strings.Join(append([]string{"default"}, variant...), " "), func(t *testing.T) {
@@ -286,7 +285,7 @@ func TestPKCS12OpenSSL(t *testing.T) {
 				"-certfile", filepath.Join("testdata", "ca.crt"), "-passout", "pass:" + testPassphrase, "-out", dst}, variant...)
 			if msg, err := exec.Command("openssl", args...).CombinedOutput(); err != nil {
 				if len(variant) > 0 {
-					t.Skipf("openssl %v: %v (no legacy provider?)\n%s", variant, err, msg)
+					testenv.Unavailable(t, "openssl %v: %v (no legacy provider?)\n%s", variant, err, msg)
 				}
 				t.Fatalf("openssl pkcs12: %v\n%s", err, msg)
 			}

@@ -15,7 +15,7 @@ for group in "$@"; do
 	case "$group" in
 	build) pkgs+=(git ca-certificates) ;;
 	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3 tinyproxy dante-server) ;;
-	test) pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server) ;;
+	test) pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux) ;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;
 	esac
 done

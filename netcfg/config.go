@@ -24,6 +24,24 @@ type Config struct {
 	// before the tunnel came up: the VPN server itself, so that a tunnel
 	// taking over the default route does not swallow its own packets.
 	Bypass []netip.Addr
+	// BlockLocal sends the local networks into the tunnel too (OpenVPN's
+	// redirect-gateway block-local): every IPv4 subnet of the interface
+	// that carries the default route is split in two halves routed into
+	// the tunnel, which beat the subnet's own on-link route, and the
+	// local gateway keeps a host route outside it. Nothing is blocked
+	// when a Bypass address (the VPN server) is itself on a local subnet.
+	BlockLocal bool `json:",omitempty"`
+	// BypassDHCP keeps the DHCP server that leased the default route's
+	// interface its address outside the tunnel (redirect-gateway
+	// bypass-dhcp). Like OpenVPN, only Windows acts on it: elsewhere the
+	// DHCP server is on the local subnet, which def1 leaves alone.
+	BypassDHCP bool `json:",omitempty"`
+	// BlockOutsideDNS refuses DNS (port 53, UDP and TCP) to every server
+	// not on the tunnel while it is up (block-outside-dns). Only Windows,
+	// whose resolver asks every interface's servers, acts on it, through
+	// WFP; on Linux and macOS the resolver configuration already sends
+	// queries only to the tunnel's servers.
+	BlockOutsideDNS bool `json:",omitempty"`
 	// DNS is the name resolution to use while the tunnel is up; nil
 	// leaves the system's DNS alone.
 	DNS *DNS

@@ -111,6 +111,16 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 		}
 	}
 	local := opts.Redirect.Local || rg.Local
+	// OpenVPN acts on block-local and bypass-dhcp whenever redirect-gateway
+	// or redirect-private is in force (RG_ENABLE), unless the server is
+	// declared local; netcfg also skips block-local when it finds the
+	// server on a local subnet.
+	redirecting := opts.Redirect.Enabled || opts.Redirect.IPv6 || rg.IPv4 || rg.IPv6 || rg.Private
+	if redirecting && !local {
+		cfg.BlockLocal = opts.Redirect.BlockLocal || rg.BlockLocal
+		cfg.BypassDHCP = opts.Redirect.BypassDHCP || rg.BypassDHCP
+	}
+	cfg.BlockOutsideDNS = opts.BlockOutsideDNS || prof.DNS.BlockOutsideDNS
 	// A server reached over IPv6 must stay reachable when IPv6 is blocked.
 	bypass := redirect4 || redirect6 || (block6 && link.Remote.Addr().Unmap().Is6())
 	if bypass && !local && link.Remote.IsValid() {

@@ -135,6 +135,28 @@ func TestNetConfig(t *testing.T) {
 			want: "mtu 1500 addr [10.8.0.2/24] peer invalid IP routes [1.2.3.4/32 via net_gateway 10.20.0.0/16 via 10.8.0.1] bypass []",
 		},
 		{
+			name: "redirect-gateway flags block-local and bypass-dhcp pass through",
+			push: "PUSH_REPLY,topology subnet,route-gateway 10.8.0.1,ifconfig 10.8.0.2 255.255.255.0,ifconfig-ipv6 fd00::2/64 fd00::1,redirect-gateway def1 block-local bypass-dhcp,block-outside-dns",
+			want: "mtu 1500 addr [10.8.0.2/24 fd00::2/64] peer invalid IP routes [0.0.0.0/1 via 10.8.0.1 128.0.0.0/1 via 10.8.0.1] bypass [203.0.113.7] block-local bypass-dhcp block-outside-dns",
+		},
+		{
+			name: "block-local from the profile's redirect-private",
+			push: "PUSH_REPLY,topology subnet,route-gateway 10.8.0.1,ifconfig 10.8.0.2 255.255.255.0",
+			prof: profile.Profile{Routing: profile.Routing{RedirectGateway: profile.RedirectGateway{Private: true, BlockLocal: true}}},
+			want: "mtu 1500 addr [10.8.0.2/24] peer invalid IP routes [] bypass [] block-local",
+		},
+		{
+			name: "block-local with the server declared local does nothing",
+			push: "PUSH_REPLY,topology subnet,route-gateway 10.8.0.1,ifconfig 10.8.0.2 255.255.255.0,ifconfig-ipv6 fd00::2/64 fd00::1,redirect-gateway def1 local block-local",
+			want: "mtu 1500 addr [10.8.0.2/24 fd00::2/64] peer invalid IP routes [0.0.0.0/1 via 10.8.0.1 128.0.0.0/1 via 10.8.0.1] bypass []",
+		},
+		{
+			name: "block-local without redirect-gateway does nothing",
+			push: "PUSH_REPLY,topology subnet,route-gateway 10.8.0.1,ifconfig 10.8.0.2 255.255.255.0",
+			prof: profile.Profile{Routing: profile.Routing{RedirectGateway: profile.RedirectGateway{BlockLocal: true}}},
+			want: "mtu 1500 addr [10.8.0.2/24] peer invalid IP routes [] bypass []",
+		},
+		{
 			name: "route-noexec",
 			push: "PUSH_REPLY,topology subnet,route-gateway 10.8.0.1,ifconfig 10.8.0.2 255.255.255.0,route 172.16.1.0 255.255.255.0",
 			prof: profile.Profile{Routing: profile.Routing{NoExec: true}},
@@ -157,6 +179,14 @@ func TestNetConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := fmt.Sprintf("mtu %d addr %v peer %v routes %v bypass %v", cfg.MTU, cfg.Addresses, cfg.PeerV4, cfg.Routes, cfg.Bypass)
+			for _, f := range []struct {
+				on   bool
+				name string
+			}{{cfg.BlockLocal, "block-local"}, {cfg.BypassDHCP, "bypass-dhcp"}, {cfg.BlockOutsideDNS, "block-outside-dns"}} {
+				if f.on {
+					got += " " + f.name
+				}
+			}
 			if got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}

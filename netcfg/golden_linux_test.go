@@ -131,6 +131,29 @@ func (r *recorder) RouteGet(dst net.IP) ([]netlink.Route, error) {
 	return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("fe80::1")}}, nil
 }
 
+// DefaultRoutes4 answers with eth0's default route, and a worse one on a
+// second uplink that block-local must not pick.
+func (r *recorder) DefaultRoutes4() ([]netlink.Route, error) {
+	return []netlink.Route{
+		{LinkIndex: 3, Gw: net.ParseIP("198.18.200.1").To4(), Priority: 600},
+		{LinkIndex: 2, Gw: net.ParseIP("192.0.2.254").To4(), Priority: 100},
+	}, nil
+}
+
+// Addrs4 gives eth0 two subnets (one twice) and a host address.
+func (r *recorder) Addrs4(l netlink.Link) ([]netlink.Addr, error) {
+	if l.Attrs().Name != "eth0" {
+		return nil, nil
+	}
+	var as []netlink.Addr
+	for _, c := range []string{"192.0.2.10/24", "192.0.2.11/24", "100.64.8.9/22", "203.0.113.50/32"} {
+		ip, n, _ := net.ParseCIDR(c)
+		n.IP = ip
+		as = append(as, netlink.Addr{IPNet: n})
+	}
+	return as, nil
+}
+
 // TestLinuxGolden compares the netlink calls of Apply and then Revert, for
 // a set of tunnel configurations, with testdata/linux/NAME.golden. Run
 // `go test ./netcfg -run TestLinuxGolden -update` after an intended change.
@@ -175,6 +198,15 @@ func TestLinuxGolden(t *testing.T) {
 				{Dst: pfx("::/3"), Unreachable: true}, {Dst: pfx("2000::/4"), Unreachable: true},
 				{Dst: pfx("3000::/4"), Unreachable: true}, {Dst: pfx("fc00::/7"), Unreachable: true}},
 			Bypass: []netip.Addr{addr("198.51.100.1")}}, exists: []string{"fc00::/7"}},
+		// block-local: the halves of eth0's subnets into the tunnel, and
+		// the gateway on-link outside it; nothing when the server is on
+		// the LAN.
+		{name: "block-local", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}, BlockLocal: true}},
+		{name: "block-local-server-on-lan", cfg: Config{Interface: "tun0", Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("100.64.9.1")}, BlockLocal: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

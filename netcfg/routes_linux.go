@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // Apply configures the device and routes described by cfg through netlink.
@@ -80,7 +82,22 @@ func apply(nl netlinkOps, link netlink.Link, cfg Config, done *Applied, logf Log
 			}
 		}
 	}
-	for _, r := range cfg.Routes {
+	routes := cfg.Routes
+	if cfg.BlockLocal {
+		b, why, err := planBlockLocal(nl, link, cfg.Bypass)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			logf.printf("block-local: local networks stay reachable: %s", why)
+		} else {
+			if err := b.addGatewayBypass(nl, done, logf); err != nil {
+				return err
+			}
+			routes = append(slices.Clip(routes), b.routes()...)
+		}
+	}
+	for _, r := range routes {
 		if r.NetGateway {
 			continue
 		}
@@ -189,6 +206,10 @@ type netlinkOps interface {
 	RouteAdd(route *netlink.Route) error
 	RouteDel(route *netlink.Route) error
 	RouteGet(dst net.IP) ([]netlink.Route, error)
+	// DefaultRoutes4 lists the IPv4 default routes of the main table.
+	DefaultRoutes4() ([]netlink.Route, error)
+	// Addrs4 lists the IPv4 addresses of link.
+	Addrs4(link netlink.Link) ([]netlink.Addr, error)
 }
 
 // systemNetlink calls the kernel through the netlink package's default
@@ -210,3 +231,24 @@ func (systemNetlink) AddrDel(l netlink.Link, a *netlink.Addr) error {
 func (systemNetlink) RouteAdd(r *netlink.Route) error              { return netlink.RouteAdd(r) }
 func (systemNetlink) RouteDel(r *netlink.Route) error              { return netlink.RouteDel(r) }
 func (systemNetlink) RouteGet(dst net.IP) ([]netlink.Route, error) { return netlink.RouteGet(dst) }
+func (systemNetlink) Addrs4(l netlink.Link) ([]netlink.Addr, error) {
+	return netlink.AddrList(l, netlink.FAMILY_V4)
+}
+func (systemNetlink) DefaultRoutes4() ([]netlink.Route, error) {
+	all, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
+	if err != nil {
+		return nil, err
+	}
+	var defs []netlink.Route
+	for _, r := range all {
+		if r.Dst == nil || isZeroMask(r.Dst.Mask) {
+			defs = append(defs, r)
+		}
+	}
+	return defs, nil
+}
+
+func isZeroMask(m net.IPMask) bool {
+	ones, _ := m.Size()
+	return ones == 0
+}

@@ -34,9 +34,12 @@ import (
 type resolvConf struct {
 	path     string
 	resolved func() (resolvedOps, error)
+	// resolvconf, if set, finds a resolvconf(8) that manages path, or
+	// says why there is none.
+	resolvconf func(path string) (*resolvconfProg, string)
 }
 
-var systemResolvConf = resolvConf{path: "/etc/resolv.conf", resolved: connectResolved}
+var systemResolvConf = resolvConf{path: "/etc/resolv.conf", resolved: connectResolved, resolvconf: findResolvconf}
 
 // applyDNS changes DNS as cfg.DNS asks and records it in done.DNS. A nil
 // cfg.DNS changes nothing.
@@ -56,6 +59,19 @@ func applyDNS(rc resolvConf, cfg Config, done *Applied, logf Logf) error {
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			logf.printf("systemd-resolved not usable (%v); setting DNS in %s", err, rc.path)
+		}
+	}
+	if rc.resolvconf != nil {
+		p, why := rc.resolvconf(rc.path)
+		switch {
+		case p != nil:
+			err := applyResolvconf(p, cfg, done, logf)
+			if err == nil {
+				return nil
+			}
+			logf.printf("%v; writing %s instead", err, rc.path)
+		case why != "no resolvconf program":
+			logf.printf("not using resolvconf: %s", why)
 		}
 	}
 	rec, err := rc.prepare(cfg.Interface, cfg.DNS, logf)
@@ -254,6 +270,8 @@ func revertDNS(a *Applied, logf Logf) error {
 	}
 	switch rec.Mode {
 	case modeResolvConf:
+	case modeResolvconf8:
+		return revertResolvconf(rec, runProgram, logf)
 	case modeResolved:
 		r, err := connectResolved()
 		if err != nil {

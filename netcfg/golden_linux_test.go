@@ -18,6 +18,7 @@ import (
 type recorder struct {
 	calls  []string
 	exists map[string]bool // route destinations the kernel already has
+	kernel []netlink.Route // what RoutesTo lists from
 }
 
 var fakeLinks = map[string]netlink.Link{
@@ -129,6 +130,16 @@ func (r *recorder) RouteGet(dst net.IP) ([]netlink.Route, error) {
 		return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("192.0.2.254").To4()}}, nil
 	}
 	return []netlink.Route{{LinkIndex: 2, Gw: net.ParseIP("fe80::1")}}, nil
+}
+
+func (r *recorder) RoutesTo(dst netip.Prefix) ([]netlink.Route, error) {
+	var out []netlink.Route
+	for _, k := range r.kernel {
+		if p, ok := updateDst(&k); ok && p == dst {
+			out = append(out, k)
+		}
+	}
+	return out, nil
 }
 
 // DefaultRoutes4 answers with eth0's default route, and a worse one on a

@@ -210,6 +210,9 @@ type netlinkOps interface {
 	DefaultRoutes4() ([]netlink.Route, error)
 	// Addrs4 lists the IPv4 addresses of link.
 	Addrs4(link netlink.Link) ([]netlink.Addr, error)
+	// RoutesTo lists the main table's routes to exactly dst, of every
+	// type.
+	RoutesTo(dst netip.Prefix) ([]netlink.Route, error)
 }
 
 // systemNetlink calls the kernel through the netlink package's default
@@ -246,6 +249,15 @@ func (systemNetlink) DefaultRoutes4() ([]netlink.Route, error) {
 		}
 	}
 	return defs, nil
+}
+
+func (systemNetlink) RoutesTo(dst netip.Prefix) ([]netlink.Route, error) {
+	family := netlink.FAMILY_V4
+	if dst.Addr().Is6() {
+		family = netlink.FAMILY_V6
+	}
+	return netlink.RouteListFiltered(family, &netlink.Route{Dst: prefixNet(dst), Table: unix.RT_TABLE_MAIN},
+		netlink.RT_FILTER_DST|netlink.RT_FILTER_TABLE)
 }
 
 func isZeroMask(m net.IPMask) bool {

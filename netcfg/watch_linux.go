@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -20,6 +21,13 @@ import (
 // Stop closes done, which closes the socket; netlink's reader then closes
 // ch, and the matching goroutine drains it and ends. Stop returns only
 // after that, so onChange is never called once Stop has returned.
+//
+// When the socket fails instead (ENOBUFS: the kernel had more updates
+// than the socket's buffer held, as when a routing daemon loads a full
+// table), netlink closes ch without done. Updates were lost, so the
+// goroutine subscribes again (retrying each resubscribeEvery) and then
+// compares every recorded route with the kernel's table (resync), so a
+// removal hidden in the lost updates is still reported.
 
 // RouteWatch is a running route watch.
 type RouteWatch struct {
@@ -61,23 +69,57 @@ func watchWith(nl netlinkOps, subscribe subscribeFunc, a *Applied, onChange func
 	}
 	go func() {
 		defer close(w.finished)
-		for u := range ch {
-			select {
-			case <-w.done:
-				continue // stopping: drain until netlink closes ch
-			default:
+		for {
+			for u := range ch {
+				select {
+				case <-w.done:
+					continue // stopping: drain until netlink closes ch
+				default:
+				}
+				for _, c := range m.match(u) {
+					onChange(c)
+				}
 			}
-			for _, c := range m.match(u) {
+			if ch = w.resubscribe(subscribe, onErr, logf); ch == nil {
+				return // stopped
+			}
+			for _, c := range m.resync() {
 				onChange(c)
 			}
 		}
-		select {
-		case <-w.done:
-		default:
-			logf.printf("route watch ended: the kernel stopped sending route updates")
-		}
 	}()
 	return w, nil
+}
+
+// resubscribeEvery is how often a failed subscription is tried again.
+var resubscribeEvery = time.Second
+
+// resubscribe subscribes again after the socket failed, until it works
+// or the watch stops (then it returns nil).
+func (w *RouteWatch) resubscribe(subscribe subscribeFunc, onErr func(error), logf Logf) chan netlink.RouteUpdate {
+	logged := false
+	for {
+		select {
+		case <-w.done:
+			return nil
+		default:
+		}
+		ch := make(chan netlink.RouteUpdate, 64)
+		err := subscribe(ch, w.done, onErr)
+		if err == nil {
+			logf.printf("route watch: route updates were lost; subscribed again and checking every route")
+			return ch
+		}
+		if !logged {
+			logf.printf("route watch: subscribing again failed (%v); retrying every %v", err, resubscribeEvery)
+			logged = true
+		}
+		select {
+		case <-w.done:
+			return nil
+		case <-time.After(resubscribeEvery):
+		}
+	}
 }
 
 // Stop ends the watch and waits until onChange can no longer be called.
@@ -157,6 +199,40 @@ func (m *routeMatcher) match(u netlink.RouteUpdate) []Change {
 				out = append(out, Change{Kind: RouteOverridden, Route: r.AppliedRoute,
 					ByDevice: m.linkName(u.LinkIndex), ByMetric: u.Priority})
 			}
+		}
+	}
+	return out
+}
+
+// resync compares each recorded route with the kernel's routes to its
+// destination, for when updates were lost: a recorded route that is
+// missing was removed, and another one with a lower metric overrides it.
+func (m *routeMatcher) resync() []Change {
+	var out []Change
+	for _, r := range m.routes {
+		if !m.deviceExists(r) {
+			continue
+		}
+		ks, err := m.nl.RoutesTo(r.Dst.Masked())
+		if err != nil {
+			continue // cannot tell; the next update will
+		}
+		found := false
+		var best *netlink.Route
+		for i := range ks {
+			k := &ks[i]
+			if r.is(k) {
+				found = true
+			} else if k.Priority < r.metric && (best == nil || k.Priority < best.Priority) {
+				best = k
+			}
+		}
+		switch {
+		case !found:
+			out = append(out, Change{Kind: RouteRemoved, Route: r.AppliedRoute})
+		case best != nil:
+			out = append(out, Change{Kind: RouteOverridden, Route: r.AppliedRoute,
+				ByDevice: m.linkName(best.LinkIndex), ByMetric: best.Priority})
 		}
 	}
 	return out

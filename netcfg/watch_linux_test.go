@@ -212,6 +212,83 @@ func TestWatchStopWhileBusy(t *testing.T) {
 	wg.Wait()
 }
 
+// overflowSubscription fails its first socket at once, as an ENOBUFS
+// overflow does (netlink calls the error callback and closes ch), and
+// fails the first attempt to subscribe again; later subscriptions
+// forward nothing until done.
+type overflowSubscription struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (f *overflowSubscription) subscribe(ch chan<- netlink.RouteUpdate, done <-chan struct{}, onErr func(error)) error {
+	f.mu.Lock()
+	f.calls++
+	n := f.calls
+	f.mu.Unlock()
+	switch n {
+	case 1:
+		go func() {
+			onErr(unix.ENOBUFS)
+			close(ch)
+		}()
+		return nil
+	case 2:
+		return unix.EMFILE
+	}
+	go func() {
+		<-done
+		close(ch)
+	}()
+	return nil
+}
+
+// TestWatchResubscribesAfterOverflow: after the socket fails, the watch
+// subscribes again and reports what the lost updates hid: a recorded
+// route that is gone, and one now overridden.
+func TestWatchResubscribesAfterOverflow(t *testing.T) {
+	old := resubscribeEvery
+	resubscribeEvery = time.Millisecond
+	t.Cleanup(func() { resubscribeEvery = old })
+	unreach := kroute("2000::/3", 0, "", 1024)
+	unreach.Type = unix.RTN_UNREACHABLE
+	r := &recorder{kernel: []netlink.Route{
+		// 10.20.0.0/16 is missing
+		kroute("0.0.0.0/1", 10, "", 5), kroute("0.0.0.0/1", 2, "192.0.2.1", 1),
+		kroute("198.51.100.7/32", 2, "192.0.2.254", 0),
+		unreach,
+	}}
+	changes := make(chan Change, 4)
+	f := &overflowSubscription{}
+	w, err := watchWith(r, f.subscribe, watchApplied, func(c Change) { changes <- c }, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 2 {
+		select {
+		case c := <-changes:
+			got = append(got, c.String())
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %q reported after the overflow", got)
+		}
+	}
+	w.Stop()
+	want := []string{"route 10.20.0.0/16 via 10.8.0.1 dev tun0 was removed",
+		"route 0.0.0.0/1 metric 5 dev tun0 is overridden by a route dev eth0 metric 1"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("changes %q, want %q", got, want)
+	}
+	if f.calls != 3 {
+		t.Errorf("%d subscriptions, want 3 (the first, a failed retry, a working one)", f.calls)
+	}
+	select {
+	case c := <-changes:
+		t.Errorf("unexpected change %v", c)
+	default:
+	}
+}
+
 func TestRestoreRoute(t *testing.T) {
 	r := &recorder{exists: map[string]bool{"0.0.0.0/1": true}}
 	for _, ar := range watchApplied.Routes {

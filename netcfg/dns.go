@@ -20,6 +20,15 @@ type DNS struct {
 	// Default: the tunnel carries all traffic, so all queries go to
 	// Servers.
 	Default bool
+	// DNSSEC is how the servers' answers are validated: "" (the
+	// system's setting), "yes", "no" or "allow-downgrade" (validate
+	// where the zone is signed). Only systemd-resolved can do it.
+	DNSSEC string `json:",omitempty"`
+	// OverTLS asks for DNS over TLS to Servers (port 853 unless given),
+	// checking ServerName when set. Only systemd-resolved can do it;
+	// elsewhere queries go in plain text, with a warning.
+	OverTLS    bool   `json:",omitempty"`
+	ServerName string `json:",omitempty"`
 }
 
 func (d *DNS) String() string {
@@ -38,6 +47,15 @@ func (d *DNS) String() string {
 	if d.Default {
 		b.WriteString(" default")
 	}
+	if d.DNSSEC != "" {
+		b.WriteString(" dnssec " + d.DNSSEC)
+	}
+	if d.OverTLS {
+		b.WriteString(" over-tls")
+		if d.ServerName != "" {
+			b.WriteString(" sni " + d.ServerName)
+		}
+	}
 	return b.String()
 }
 
@@ -50,6 +68,14 @@ func (d *DNS) Validate() error {
 		if !s.Addr().IsValid() || s.Addr().Zone() != "" {
 			return fmt.Errorf("network config: invalid dns server %v", s)
 		}
+	}
+	switch d.DNSSEC {
+	case "", "yes", "no", "allow-downgrade":
+	default:
+		return fmt.Errorf("network config: dnssec %q is not yes, no or allow-downgrade", d.DNSSEC)
+	}
+	if strings.ContainsAny(d.ServerName, " \t\r\n") {
+		return fmt.Errorf("network config: invalid dns server name %q", d.ServerName)
 	}
 	for _, list := range [][]string{d.SearchDomains, d.RouteDomains} {
 		for _, dom := range list {

@@ -47,9 +47,9 @@ func NetConfig(dev string, mtu int, opts *push.Options, prof *profile.Profile, l
 	if a := opts.IPv6.Address; a.IsValid() {
 		cfg.Addresses = append(cfg.Addresses, a)
 	}
-	cfg.DNS = dnsConfig(opts, prof)
+	cfg.DNS, warnings = dnsConfig(opts, prof)
 	if prof.Routing.NoExec {
-		return cfg, []string{"route-noexec: no routes installed"}, nil
+		return cfg, append(warnings, "route-noexec: no routes installed"), nil
 	}
 	add := func(dst netip.Prefix, gw netip.Addr, metric int) {
 		if gw.IsValid() && gw.Is4() != dst.Addr().Is4() {

@@ -16,12 +16,20 @@ import (
 // local ones in OpenVPN. Within each side the 2.6 "dns" option wins over
 // dhcp-option (push.Options.Resolvers). Nil when neither side names a DNS
 // server: the system's DNS is then left alone.
-func dnsConfig(opts *push.Options, prof *profile.Profile) *netcfg.DNS {
+func dnsConfig(opts *push.Options, prof *profile.Profile) (*netcfg.DNS, []string) {
 	pushed := pushedDNS(opts)
 	local := profileDNS(prof)
 	d := &netcfg.DNS{Servers: pushed.Servers, SearchDomains: pushed.SearchDomains, RouteDomains: pushed.RouteDomains}
+	var security []serverSecurity
+	for _, s := range opts.DNS.Servers {
+		security = append(security, serverSecurity{s.DNSSEC, s.Transport, s.SNI})
+	}
 	if len(d.Servers) == 0 {
 		d.Servers = local.Servers
+		security = security[:0]
+		for _, s := range prof.DNS.Servers {
+			security = append(security, serverSecurity{s.DNSSEC, s.Transport, s.SNI})
+		}
 	}
 	if len(d.SearchDomains) == 0 {
 		d.SearchDomains = local.SearchDomains
@@ -32,8 +40,9 @@ func dnsConfig(opts *push.Options, prof *profile.Profile) *netcfg.DNS {
 	if len(d.Servers) == 0 {
 		// Search or routing domains without a server of the tunnel's to
 		// ask would only reshuffle the system's own resolvers.
-		return nil
+		return nil, nil
 	}
+	warnings := applySecurity(d, security)
 	// "." as a routing domain sends every query to the tunnel, which is
 	// what Default says.
 	routes := d.RouteDomains[:0:0]
@@ -50,7 +59,38 @@ func dnsConfig(opts *push.Options, prof *profile.Profile) *netcfg.DNS {
 	if redirect4 && !prof.Routing.NoExec {
 		d.Default = true
 	}
-	return d
+	return d, warnings
+}
+
+// serverSecurity is the 2.6 "dns server N" dnssec and transport settings.
+type serverSecurity struct{ dnssec, transport, sni string }
+
+// applySecurity folds the servers' dnssec and transport settings into d.
+// A resolver holds one setting per interface, so the strictest one any
+// server asks for wins: DNSSEC yes over optional over no, DNS over TLS
+// over plain. DNS over HTTPS has no system resolver to carry it; it is
+// refused with a warning and the servers are asked in plain text, as
+// OpenVPN's own DNS scripts do where the resolver cannot do better.
+func applySecurity(d *netcfg.DNS, servers []serverSecurity) []string {
+	var warnings []string
+	rank := map[string]int{"no": 1, "optional": 2, "yes": 3}
+	best := 0
+	for _, s := range servers {
+		if r := rank[strings.ToLower(s.dnssec)]; r > best {
+			best = r
+		}
+		switch strings.ToLower(s.transport) {
+		case "dot":
+			d.OverTLS = true
+			if d.ServerName == "" {
+				d.ServerName = s.sni
+			}
+		case "doh":
+			warnings = append(warnings, "dns: DNS over HTTPS is not supported by the system resolver; the tunnel's DNS servers are asked in plain DNS inside the tunnel")
+		}
+	}
+	d.DNSSEC = [...]string{"", "no", "allow-downgrade", "yes"}[best]
+	return warnings
 }
 
 func pushedDNS(opts *push.Options) netcfg.DNS {

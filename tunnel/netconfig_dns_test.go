@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/cvpn/cvpn/openvpn"
@@ -13,10 +14,11 @@ func TestNetConfigDNS(t *testing.T) {
 	const base = "PUSH_REPLY,topology subnet,route-gateway 10.8.0.1,ifconfig 10.8.0.2 255.255.255.0"
 	localDNS := profile.DNS{Options: []profile.DHCPOption{{Type: "DNS", Value: "10.1.1.1"}, {Type: "DOMAIN-SEARCH", Value: "p.example"}}}
 	tests := []struct {
-		name string
-		push string
-		prof profile.Profile
-		want string // netcfg.DNS.String()
+		name   string
+		push   string
+		prof   profile.Profile
+		want   string // netcfg.DNS.String()
+		warned string // a warning to expect
 	}{
 		{name: "nothing for dns", push: base, want: "none"},
 		{
@@ -74,6 +76,23 @@ func TestNetConfigDNS(t *testing.T) {
 			}},
 			want: "servers [10.2.2.2 [fd00::53]:5353] search [] route [in.example r.example]",
 		},
+		{
+			name: "pushed dnssec and DNS over TLS: the strictest setting wins",
+			push: base + ",dns server 0 address 10.0.0.1,dns server 0 dnssec optional,dns server 0 transport DoT,dns server 0 sni dns.corp.example," +
+				"dns server 1 address 10.0.0.2,dns server 1 dnssec no",
+			want: "servers [10.0.0.1 10.0.0.2] search [] route [] dnssec allow-downgrade over-tls sni dns.corp.example",
+		},
+		{
+			name: "DNS over HTTPS is asked in plain DNS, with a warning",
+			push: base + ",dns server 0 address 10.0.0.1,dns server 0 transport DoH,dns server 0 dnssec yes",
+			want: "servers [10.0.0.1] search [] route [] dnssec yes", warned: "DNS over HTTPS is not supported",
+		},
+		{
+			name: "profile dnssec when nothing is pushed",
+			push: base,
+			prof: profile.Profile{DNS: profile.DNS{Servers: []profile.DNSServer{{Addresses: []string{"10.2.2.2"}, DNSSEC: "yes"}}}},
+			want: "servers [10.2.2.2] search [] route [] dnssec yes",
+		},
 	}
 	server := openvpn.Link{Remote: netip.MustParseAddrPort("203.0.113.7:1194"), Proto: profile.ProtoUDP}
 	for _, tt := range tests {
@@ -83,12 +102,16 @@ func TestNetConfigDNS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, _, err := NetConfig("tun0", 1500, opts, &tt.prof, server)
+			cfg, warns, err := NetConfig("tun0", 1500, opts, &tt.prof, server)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := cfg.DNS.String(); got != tt.want {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+			w := strings.Join(warns, "\n")
+			if tt.warned != "" && !strings.Contains(w, tt.warned) || tt.warned == "" && strings.Contains(w, "dns:") {
+				t.Errorf("warnings %q, want %q", warns, tt.warned)
 			}
 		})
 	}

@@ -164,6 +164,9 @@ func renderResolvConf(iface string, d *DNS, orig []byte, logf Logf) []byte {
 			options = append(options, strings.Join(f[1:], " "))
 		}
 	}
+	if d.OverTLS || d.DNSSEC != "" {
+		logf.printf("dns over TLS and DNSSEC need systemd-resolved; the tunnel's servers are asked in plain DNS through the tunnel")
+	}
 	if len(d.RouteDomains) > 0 && !d.Default {
 		logf.printf("dns routing domains %v: resolv.conf cannot route by name, so every query goes to the tunnel's servers", d.RouteDomains)
 	}

@@ -1,0 +1,271 @@
+package netcfg
+
+// The macOS route watch, as logic any machine can run. This file has no
+// build tag so that its tests run on Linux; watch_darwin.go supplies the
+// routing socket:
+//
+//	kernel ─▶ AF_ROUTE socket ─▶ read, route.ParseRIB ─▶ []darwinRouteMsg ─▶ match ─▶ onChange
+//	          (watch_darwin.go)                             (this file)
+//
+// Stop closes done and then the socket, which ends the blocked read with
+// an error; the goroutine sees done closed and ends, and Stop returns only
+// after that, so onChange is never called once Stop has returned.
+//
+// macOS keeps one unscoped route per destination and mask and has no
+// route metrics, so the Linux meanings (watch.go) become:
+//
+//   - RouteRemoved: an RTM_DELETE of the recorded route while its
+//     interface still exists (a utun that closes takes its routes along;
+//     that is the tunnel going down, not another program).
+//   - RouteOverridden: an RTM_CHANGE that rewrote the recorded route to
+//     go elsewhere (replaced in place), or an RTM_ADD of another route to
+//     the same destination — possible only once the recorded one is gone,
+//     and then that route is the one in use. ByMetric is always 0.
+//
+// Ignored: requests the kernel refused (it echoes them to every listener
+// with rtm_errno set), interface-scoped routes (RTF_IFSCOPE: they serve
+// only sockets bound to their interface, so they override nothing), and
+// routes the kernel cloned itself (ARP and neighbour entries).
+//
+// NOTE: like the rest of the macOS layer, this is tested on Linux only,
+// with messages built by hand; it has never seen a real Mac's routing
+// socket.
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"syscall"
+)
+
+// Message types and route flags, with the values of macOS's <net/route.h>;
+// watch_darwin.go checks them against golang.org/x/sys/unix.
+const (
+	darwinRTMAdd    = 0x1
+	darwinRTMDelete = 0x2
+	darwinRTMChange = 0x3
+
+	darwinRTFLLInfo    = 0x400
+	darwinRTFBlackhole = 0x1000
+	darwinRTFWasCloned = 0x20000
+	darwinRTFIfScope   = 0x1000000
+)
+
+// darwinRouteMsg is one routing-socket message about a route, as the
+// watch needs it; watch_darwin.go fills it from a route.RouteMessage.
+type darwinRouteMsg struct {
+	Type  int           // darwinRTMAdd, darwinRTMDelete, darwinRTMChange, ...
+	Flags int           // rtm_flags
+	Errno syscall.Errno // rtm_errno: non-zero for a refused request
+	Index int           // rtm_index: the route's interface, 0 if unknown
+	// Dst is RTAX_DST with the length of RTAX_NETMASK (a host route
+	// when there is none).
+	Dst netip.Prefix
+	// Gateway is RTAX_GATEWAY when it is an IP address (no zone);
+	// GatewayLink its interface index when it is a link address.
+	Gateway     netip.Addr
+	GatewayLink int
+}
+
+// darwinIfaces is what the watch needs to know of the interfaces.
+type darwinIfaces interface {
+	InterfaceIndex(name string) (int, error)
+	InterfaceName(index int) (string, error)
+}
+
+// darwinRouteSource is the routing socket as the watch reads it.
+type darwinRouteSource interface {
+	// Read blocks until the kernel sends something and returns the
+	// route messages in it. After Close it returns an error.
+	Read() ([]darwinRouteMsg, error)
+	Close() error
+}
+
+// errDarwinRouteParse marks a read whose messages could not be parsed.
+var errDarwinRouteParse = errors.New("unparsable route message")
+
+// darwinWatch is a running watch over a darwinRouteSource.
+type darwinWatch struct {
+	src      darwinRouteSource
+	done     chan struct{}
+	finished chan struct{}
+	once     sync.Once
+}
+
+// startDarwinWatch matches what src reads against the routes a records,
+// from one goroutine, until stop.
+func startDarwinWatch(ifs darwinIfaces, src darwinRouteSource, a *Applied, onChange func(Change), logf Logf) *darwinWatch {
+	m := newDarwinRouteMatcher(ifs, a)
+	w := &darwinWatch{src: src, done: make(chan struct{}), finished: make(chan struct{})}
+	go func() {
+		defer close(w.finished)
+		for {
+			msgs, err := src.Read()
+			if w.stopping() {
+				return
+			}
+			if errors.Is(err, syscall.ENOBUFS) || errors.Is(err, errDarwinRouteParse) {
+				// The socket's buffer overflowed, or a read held a message
+				// route cannot parse: some messages are lost, but the
+				// socket still works.
+				logf.printf("route watch: missed route messages: %v", err)
+				continue
+			}
+			if err != nil {
+				logf.printf("route watch ended: %v", err)
+				return
+			}
+			for _, msg := range msgs {
+				for _, c := range m.match(msg) {
+					if w.stopping() {
+						return
+					}
+					onChange(c)
+				}
+			}
+		}
+	}()
+	return w
+}
+
+func (w *darwinWatch) stopping() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop ends the watch and waits until onChange can no longer be called.
+func (w *darwinWatch) stop() {
+	w.once.Do(func() {
+		close(w.done)
+		w.src.Close()
+	})
+	<-w.finished
+}
+
+// darwinRouteMatcher tells which messages concern the recorded routes.
+type darwinRouteMatcher struct {
+	ifs    darwinIfaces
+	routes []darwinWatched
+}
+
+type darwinWatched struct {
+	AppliedRoute
+	index int // the device's interface index; 0 for an unreachable route
+}
+
+func newDarwinRouteMatcher(ifs darwinIfaces, a *Applied) *darwinRouteMatcher {
+	m := &darwinRouteMatcher{ifs: ifs}
+	for _, r := range a.Routes {
+		w := darwinWatched{AppliedRoute: r}
+		w.Dst = r.Dst.Masked()
+		if !r.Unreachable {
+			i, err := ifs.InterfaceIndex(r.Device)
+			if err != nil {
+				continue // the device is gone, and its routes with it
+			}
+			w.index = i
+		}
+		m.routes = append(m.routes, w)
+	}
+	return m
+}
+
+func (m *darwinRouteMatcher) match(msg darwinRouteMsg) []Change {
+	if msg.Errno != 0 || msg.Flags&(darwinRTFIfScope|darwinRTFWasCloned|darwinRTFLLInfo) != 0 || !msg.Dst.IsValid() {
+		return nil
+	}
+	var out []Change
+	for _, r := range m.routes {
+		if r.Dst != msg.Dst {
+			continue
+		}
+		ours := r.is(msg)
+		switch msg.Type {
+		case darwinRTMDelete:
+			if ours && m.deviceExists(r) {
+				out = append(out, Change{Kind: RouteRemoved, Route: r.AppliedRoute})
+			}
+		case darwinRTMAdd, darwinRTMChange:
+			if !ours { // ours again (restored) is no change
+				out = append(out, Change{Kind: RouteOverridden, Route: r.AppliedRoute, ByDevice: m.deviceOf(msg)})
+			}
+		}
+	}
+	return out
+}
+
+// is reports whether msg describes the recorded route. The kernel's
+// echo of another process's request carries what that process sent, so
+// rtm_index may be 0; the gateway decides.
+func (r *darwinWatched) is(msg darwinRouteMsg) bool {
+	reject := msg.Flags&(darwinRTFReject|darwinRTFBlackhole) != 0
+	if r.Unreachable || reject {
+		return r.Unreachable && reject
+	}
+	if r.Gateway.IsValid() {
+		return msg.Gateway == r.Gateway && (msg.Index == 0 || msg.Index == r.index)
+	}
+	if msg.Gateway.IsValid() {
+		return false
+	}
+	if msg.GatewayLink != 0 {
+		return msg.GatewayLink == r.index
+	}
+	return msg.Index == r.index
+}
+
+func (m *darwinRouteMatcher) deviceExists(r darwinWatched) bool {
+	if r.Unreachable {
+		return true
+	}
+	_, err := m.ifs.InterfaceName(r.index)
+	return err == nil
+}
+
+// deviceOf names the interface msg's route uses, or "" when the message
+// does not say (a gateway without rtm_index) or the route has none.
+func (m *darwinRouteMatcher) deviceOf(msg darwinRouteMsg) string {
+	if msg.Flags&(darwinRTFReject|darwinRTFBlackhole) != 0 {
+		return ""
+	}
+	i := msg.Index
+	if i == 0 {
+		i = msg.GatewayLink
+	}
+	if i == 0 {
+		return ""
+	}
+	name, err := m.ifs.InterfaceName(i)
+	if err != nil {
+		return fmt.Sprintf("#%d", i)
+	}
+	return name
+}
+
+// darwinRestoreRoute is the routing-socket message that adds r again: the
+// form planDarwinRevert removes, pinned to r.Device.
+func darwinRestoreRoute(r AppliedRoute) darwinRoute {
+	if r.Unreachable {
+		return darwinUnreachable(r.Route)
+	}
+	r.Dst = r.Dst.Masked()
+	return darwinPinned(r.Route, darwinPath{Iface: r.Device, Gateway: r.Gateway}, "").Route
+}
+
+// restoreDarwin adds a recorded route again through sys; a route that
+// exists again already is not an error.
+func restoreDarwin(sys darwinSystem, r AppliedRoute, logf Logf) error {
+	if err := sys.AddRoute(darwinRestoreRoute(r)); err != nil {
+		if errors.Is(err, syscall.EEXIST) {
+			return nil
+		}
+		return fmt.Errorf("restore %s: %w", describe(r), err)
+	}
+	logf.printf("restored %s", describe(r))
+	return nil
+}

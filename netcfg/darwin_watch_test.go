@@ -1,0 +1,314 @@
+package netcfg
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// darwinIfs stands in for a Mac's interfaces: en0 is 4, en1 5, utun4 10;
+// names in gone have closed.
+type darwinIfs struct {
+	mu   sync.Mutex
+	gone map[string]bool
+}
+
+var darwinIfIndex = map[string]int{"en0": 4, "en1": 5, "utun4": 10}
+
+func (f *darwinIfs) InterfaceIndex(name string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if i, ok := darwinIfIndex[name]; ok && !f.gone[name] {
+		return i, nil
+	}
+	return 0, fmt.Errorf("route ip+net: no such network interface %s", name)
+}
+
+func (f *darwinIfs) InterfaceName(index int) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for n, i := range darwinIfIndex {
+		if i == index && !f.gone[n] {
+			return n, nil
+		}
+	}
+	return "", errors.New("no such network interface")
+}
+
+// darwinWatchApplied is what a tunnel on utun4 recorded: a pushed route,
+// the tunnel's subnet, the server's bypass via en0, an IPv6 net_gateway
+// route through a link-local router, an IPv6 block, and a route on a
+// utun that has closed since.
+var darwinWatchApplied = &Applied{Interface: "utun4", Routes: []AppliedRoute{
+	{Route: Route{Dst: pfx("10.20.0.0/16"), Gateway: addr("10.8.0.1")}, Device: "utun4"},
+	{Route: Route{Dst: pfx("10.8.0.0/24")}, Device: "utun4"},
+	{Route: Route{Dst: pfx("198.51.100.7/32"), Gateway: addr("192.0.2.254")}, Device: "en0"},
+	{Route: Route{Dst: pfx("2001:db8:5::/48"), Gateway: addr("fe80::1")}, Device: "en0"},
+	{Route: Route{Dst: pfx("::/3"), Unreachable: true}},
+	{Route: Route{Dst: pfx("10.99.0.0/16")}, Device: "utun9"},
+}}
+
+// rtm is a route message as watch_darwin.go makes it from the socket.
+func rtm(typ int, dst string, gw string, flags int) darwinRouteMsg {
+	m := darwinRouteMsg{Type: typ, Dst: pfx(dst), Flags: darwinRTFUp | darwinRTFStatic | flags}
+	switch {
+	case strings.HasPrefix(gw, "link#"):
+		fmt.Sscanf(gw, "link#%d", &m.GatewayLink)
+	case gw != "":
+		m.Gateway = addr(gw)
+		m.Flags |= darwinRTFGateway
+	}
+	return m
+}
+
+func (m darwinRouteMsg) index(i int) darwinRouteMsg           { m.Index = i; return m }
+func (m darwinRouteMsg) errno(e syscall.Errno) darwinRouteMsg { m.Errno = e; return m }
+
+func TestDarwinRouteMatcher(t *testing.T) {
+	const (
+		add, del, change = darwinRTMAdd, darwinRTMDelete, darwinRTMChange
+		reject           = darwinRTFReject | darwinRTFGateway
+	)
+	tests := []struct {
+		name string
+		msg  darwinRouteMsg
+		gone []string
+		want []string
+	}{
+		{name: "ours deleted", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0).index(10),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 was removed"}},
+		{name: "ours deleted by route(8), no index", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 was removed"}},
+		{name: "ours deleted with the utun", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0).index(10), gone: []string{"utun4"}},
+		{name: "another route deleted", msg: rtm(del, "10.20.0.0/16", "192.0.2.1", 0).index(4)},
+		{name: "ours added again", msg: rtm(add, "10.20.0.0/16", "10.8.0.1", 0)},
+		{name: "another route added", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", 0).index(5),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route dev en1 metric 0"}},
+		{name: "another route added, no index", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", 0),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route metric 0"}},
+		{name: "added on an unknown interface", msg: rtm(add, "10.20.0.0/16", "link#77", 0),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route dev #77 metric 0"}},
+		{name: "ours changed elsewhere", msg: rtm(change, "10.20.0.0/16", "192.0.2.1", 0),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route metric 0"}},
+		{name: "changed to ours", msg: rtm(change, "10.20.0.0/16", "10.8.0.1", 0)},
+		{name: "refused add", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", 0).errno(syscall.EEXIST)},
+		{name: "refused delete", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0).errno(syscall.EPERM)},
+		{name: "interface-scoped route", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", darwinRTFIfScope).index(4)},
+		{name: "cloned route", msg: rtm(add, "198.51.100.7/32", "link#4", darwinRTFWasCloned|darwinRTFLLInfo|darwinRTFHost).index(4)},
+		{name: "other prefix length", msg: rtm(add, "10.20.0.0/17", "192.0.2.1", 0)},
+		{name: "route get", msg: rtm(0x4, "10.20.0.0/16", "192.0.2.1", 0)},
+		{name: "interface route deleted", msg: rtm(del, "10.8.0.0/24", "link#10", 0).index(10),
+			want: []string{"route 10.8.0.0/24 dev utun4 was removed"}},
+		{name: "interface route moved", msg: rtm(change, "10.8.0.0/24", "link#4", 0),
+			want: []string{"route 10.8.0.0/24 dev utun4 is overridden by a route dev en0 metric 0"}},
+		{name: "interface route added again", msg: rtm(add, "10.8.0.0/24", "", 0).index(10)},
+		{name: "bypass deleted", msg: rtm(del, "198.51.100.7/32", "192.0.2.254", darwinRTFHost).index(4),
+			want: []string{"route 198.51.100.7/32 via 192.0.2.254 dev en0 was removed"}},
+		{name: "bypass on en1 now", msg: rtm(add, "198.51.100.7/32", "192.0.2.254", darwinRTFHost).index(5),
+			want: []string{"route 198.51.100.7/32 via 192.0.2.254 dev en0 is overridden by a route dev en1 metric 0"}},
+		{name: "link-local gateway deleted", msg: rtm(del, "2001:db8:5::/48", "fe80::1", 0).index(4),
+			want: []string{"route 2001:db8:5::/48 via fe80::1 dev en0 was removed"}},
+		{name: "block deleted", msg: rtm(del, "::/3", "::1", reject),
+			want: []string{"route unreachable ::/3 was removed"}},
+		{name: "block deleted, utun gone", msg: rtm(del, "::/3", "::1", reject), gone: []string{"utun4"},
+			want: []string{"route unreachable ::/3 was removed"}},
+		{name: "block replaced by a route", msg: rtm(add, "::/3", "fe80::1", 0).index(4),
+			want: []string{"route unreachable ::/3 is overridden by a route dev en0 metric 0"}},
+		{name: "block added again", msg: rtm(add, "::/3", "::1", reject)},
+		{name: "pushed route replaced by a block", msg: rtm(add, "10.20.0.0/16", "127.0.0.1", reject).index(1),
+			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route metric 0"}},
+		{name: "route on a closed utun", msg: rtm(del, "10.99.0.0/16", "link#11", 0)},
+		{name: "no destination", msg: darwinRouteMsg{Type: del}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ifs := &darwinIfs{gone: map[string]bool{}}
+			m := newDarwinRouteMatcher(ifs, darwinWatchApplied)
+			for _, g := range tt.gone {
+				ifs.gone[g] = true
+			}
+			var got []string
+			for _, c := range m.match(tt.msg) {
+				got = append(got, c.String())
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// fakeRouteSocket hands the watch what the test sends on in; Close makes
+// Read fail as a closed socket does.
+type fakeRouteSocket struct {
+	in     chan []darwinRouteMsg
+	errs   chan error
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newFakeRouteSocket() *fakeRouteSocket {
+	return &fakeRouteSocket{in: make(chan []darwinRouteMsg), errs: make(chan error), closed: make(chan struct{})}
+}
+
+func (s *fakeRouteSocket) Read() ([]darwinRouteMsg, error) {
+	select {
+	case msgs := <-s.in:
+		return msgs, nil
+	case err := <-s.errs:
+		return nil, err
+	case <-s.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (s *fakeRouteSocket) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return nil
+}
+
+func checkNoLeak(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestDarwinWatchReportsAndStops: changes are reported in order, a lost
+// or unparsable read does not end the watch, and Stop closes the socket
+// and ends the goroutine.
+func TestDarwinWatchReportsAndStops(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := newFakeRouteSocket()
+	changes := make(chan Change, 4)
+	var logMu sync.Mutex
+	var logs []string
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		logs = append(logs, fmt.Sprintf(format, args...))
+	}
+	w := startDarwinWatch(&darwinIfs{}, s, darwinWatchApplied, func(c Change) { changes <- c }, logf)
+	s.in <- []darwinRouteMsg{rtm(darwinRTMAdd, "10.20.0.0/16", "10.8.0.1", 0)} // ours: nothing
+	s.errs <- syscall.ENOBUFS
+	s.errs <- fmt.Errorf("%w: message too short", errDarwinRouteParse)
+	s.in <- []darwinRouteMsg{rtm(darwinRTMDelete, "10.20.0.0/16", "10.8.0.1", 0), rtm(darwinRTMAdd, "10.20.0.0/16", "192.0.2.1", 0).index(4)}
+	for _, want := range []ChangeKind{RouteRemoved, RouteOverridden} {
+		if c := <-changes; c.Kind != want || c.Route.Dst != pfx("10.20.0.0/16") {
+			t.Errorf("change %v, want %v", c, want)
+		}
+	}
+	w.stop()
+	w.stop() // twice is fine
+	select {
+	case <-s.closed:
+	default:
+		t.Error("stop left the socket open")
+	}
+	select {
+	case c := <-changes:
+		t.Errorf("unexpected change %v", c)
+	default:
+	}
+	checkNoLeak(t, before)
+	logMu.Lock()
+	defer logMu.Unlock()
+	if len(logs) != 2 || !strings.Contains(logs[0], "no buffer space") || !strings.Contains(logs[1], "unparsable") {
+		t.Errorf("logs %q, want the two missed reads", logs)
+	}
+}
+
+// TestDarwinWatchEndsOnReadError: a socket that fails for good ends the
+// goroutine with a log line; stop still returns.
+func TestDarwinWatchEndsOnReadError(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s := newFakeRouteSocket()
+	logged := make(chan string, 1)
+	w := startDarwinWatch(&darwinIfs{}, s, darwinWatchApplied, func(c Change) { t.Errorf("change %v", c) },
+		func(format string, args ...any) { logged <- fmt.Sprintf(format, args...) })
+	s.errs <- syscall.EBADF
+	if l := <-logged; !strings.HasPrefix(l, "route watch ended") {
+		t.Errorf("log %q", l)
+	}
+	w.stop()
+	checkNoLeak(t, before)
+}
+
+// TestDarwinWatchStopWhileBusy: stop returns even while messages keep
+// coming and onChange is slow, and nothing is reported after it.
+func TestDarwinWatchStopWhileBusy(t *testing.T) {
+	s := newFakeRouteSocket()
+	var mu sync.Mutex
+	stopped := false
+	w := startDarwinWatch(&darwinIfs{}, s, darwinWatchApplied, func(c Change) {
+		time.Sleep(time.Millisecond) // a slow consumer, not a wait for the test
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			t.Errorf("change %v after stop", c)
+		}
+	}, t.Logf)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case s.in <- []darwinRouteMsg{rtm(darwinRTMDelete, "10.8.0.0/24", "link#10", 0), rtm(darwinRTMDelete, "::/3", "::1", darwinRTFReject)}:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	w.stop()
+	mu.Lock()
+	stopped = true
+	mu.Unlock()
+	close(quit)
+	wg.Wait()
+}
+
+// TestDarwinRestoreRoute: each kind of recorded route is added again in
+// the form Revert removes; one that is back already is fine.
+func TestDarwinRestoreRoute(t *testing.T) {
+	tests := []struct {
+		route AppliedRoute
+		want  string
+	}{
+		{darwinWatchApplied.Routes[0], "RTM_ADD -inet 10.20.0.0/16 gateway 10.8.0.1 flags UP|GATEWAY|STATIC"},
+		{darwinWatchApplied.Routes[1], "RTM_ADD -inet 10.8.0.0/24 interface utun4 flags UP|STATIC"},
+		{darwinWatchApplied.Routes[2], "RTM_ADD -inet 198.51.100.7/32 gateway 192.0.2.254 flags UP|GATEWAY|HOST|STATIC"},
+		{darwinWatchApplied.Routes[3], "RTM_ADD -inet6 2001:db8:5::/48 gateway fe80::1%en0 flags UP|GATEWAY|STATIC"},
+		{darwinWatchApplied.Routes[4], "RTM_ADD -inet6 ::/3 gateway ::1 flags UP|GATEWAY|STATIC|REJECT"},
+	}
+	for _, tt := range tests {
+		r := &darwinRecorder{}
+		if err := restoreDarwin(r, tt.route, r.logf); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{tt.want, "# restored " + describe(tt.route)}
+		if strings.Join(r.calls, "\n") != strings.Join(want, "\n") {
+			t.Errorf("calls %q, want %q", r.calls, want)
+		}
+	}
+	r := &darwinRecorder{exists: map[string]bool{"10.20.0.0/16": true}}
+	if err := restoreDarwin(r, darwinWatchApplied.Routes[0], r.logf); err != nil {
+		t.Errorf("restoring a route that is back: %v", err)
+	}
+	r = &darwinRecorder{failOn: "10.20.0.0/16"}
+	if err := restoreDarwin(r, darwinWatchApplied.Routes[0], r.logf); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("err = %v, want EPERM", err)
+	}
+}

@@ -12,14 +12,15 @@ import (
 	"github.com/cvpn/cvpn/e2e/lab"
 )
 
-// netSnapshot is the client namespace's routing state: every route of
-// every table and every rule, both families (link-local routes aside).
+// netSnapshot is the client namespace's network state: every route of
+// every table, every rule, both families, and every address (link-local
+// ones aside, which come and go with the kernel's own timing).
 func netSnapshot(t *testing.T, l *lab.Lab) string {
 	t.Helper()
 	var b strings.Builder
 	for _, args := range [][]string{
 		{"-4", "route", "show", "table", "all"}, {"-6", "route", "show", "table", "all"},
-		{"-4", "rule"}, {"-6", "rule"},
+		{"-4", "rule"}, {"-6", "rule"}, {"-o", "addr", "show"},
 	} {
 		out, err := lab.Exec(t.Context(), l.ClientNS, "ip", args...)
 		if err != nil {

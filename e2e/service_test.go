@@ -333,6 +333,7 @@ func TestService(t *testing.T) {
 	})
 
 	t.Run("SIGKILL, then the next start undoes the routes", func(t *testing.T) {
+		before := netSnapshot(t, l)
 		connect(t)
 		if routes := clientRoutes(t, l); !strings.Contains(routes, serverIP+" ") {
 			t.Fatalf("no route keeping the server outside the tunnel:\n%s", routes)
@@ -358,6 +359,9 @@ func TestService(t *testing.T) {
 		}
 		if routes := clientRoutes(t, l); strings.Contains(routes, serverIP+" ") {
 			t.Errorf("route left after recovery:\n%s", routes)
+		}
+		if after := netSnapshot(t, l); after != before {
+			t.Errorf("network state differs after kill -9 and recovery\nbefore:\n%s\nafter:\n%s", before, after)
 		}
 		connect(t) // and it works again
 		if _, e, code := s.cli(t, 0, "disconnect"); code != 0 {

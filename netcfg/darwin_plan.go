@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -127,9 +128,13 @@ type darwinPath struct {
 }
 
 // darwinView is what the planner needs to know of the system: the
-// current path to each bypass address and each net_gateway destination.
+// current path to each bypass address and each net_gateway destination
+// (and, for block-local, to 0.0.0.0: the default route), and the IPv4
+// addresses of the default route's interface for block-local.
+// newDarwinView fills it.
 type darwinView struct {
 	Paths map[netip.Addr]darwinPath
+	Addrs map[string][]netip.Prefix
 }
 
 // darwinLookups lists the addresses whose current path planDarwinApply
@@ -141,6 +146,9 @@ func darwinLookups(cfg Config) []netip.Addr {
 		if r.NetGateway {
 			as = append(as, r.Dst.Masked().Addr())
 		}
+	}
+	if cfg.BlockLocal {
+		as = append(as, darwinDefault4)
 	}
 	return as
 }
@@ -155,7 +163,8 @@ func darwinServiceID(iface string) string { return "cvpn-" + iface }
 
 // planDarwinApply is the plan that applies cfg, in the order of the Linux
 // layer: MTU, addresses, up; bypass and net_gateway routes (looked up
-// before the tunnel's routes exist); the tunnel's routes; DNS last.
+// before the tunnel's routes exist), with block-local's gateway; the
+// tunnel's routes, with block-local's halves; DNS last.
 func planDarwinApply(cfg Config, view darwinView) ([]darwinOp, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -235,7 +244,13 @@ func planDarwinApply(cfg Config, view darwinView) ([]darwinOp, error) {
 			ops = append(ops, darwinPinned(concrete, p, "net_gateway, outside the tunnel"))
 		}
 	}
-	for _, r := range cfg.Routes {
+	routes := cfg.Routes
+	if cfg.BlockLocal {
+		keep, halves := planDarwinBlockLocal(cfg, view)
+		ops = append(ops, keep...)
+		routes = append(slices.Clip(routes), halves...)
+	}
+	for _, r := range routes {
 		if r.NetGateway {
 			continue
 		}

@@ -73,14 +73,15 @@ func (r *darwinRecorder) Run(argv []string, stdin string) ([]byte, error) {
 }
 
 // fakeDarwinPath answers RTM_GET as a Mac whose default routes leave
-// through en0 (192.0.2.254, fe80::1), whose en0 is on 192.0.2.0/24, which
+// through en0 (192.0.2.254, fe80::1), whose en0 is on 192.0.2.0/24 and
+// 100.64.8.0/22, which
 // has no IPv4 route to 203.0.113.0/24, and whose utun4 already carries
 // 10.8.0.0/24 — the picture of the Linux golden test.
 func fakeDarwinPath(dst netip.Addr) darwinPath {
 	switch {
 	case dst.IsLoopback():
 		return darwinPath{Iface: "lo0", Local: true}
-	case pfx("192.0.2.0/24").Contains(dst):
+	case pfx("192.0.2.0/24").Contains(dst), pfx("100.64.8.0/22").Contains(dst):
 		return darwinPath{Iface: "en0"}
 	case pfx("10.8.0.0/24").Contains(dst):
 		return darwinPath{Iface: "utun4"}
@@ -104,11 +105,27 @@ func (p darwinPath) String() string {
 	return "on-link, interface " + p.Iface
 }
 
+// fakeDarwinAddrs gives en0 two addresses on one subnet, a second subnet
+// and a host address, as the Linux golden test's eth0 has.
+func fakeDarwinAddrs(iface string) ([]netip.Prefix, error) {
+	if iface != "en0" {
+		return nil, nil
+	}
+	return []netip.Prefix{pfx("192.0.2.10/24"), pfx("192.0.2.11/24"), pfx("100.64.8.9/22"), pfx("203.0.113.50/32")}, nil
+}
+
 func darwinTestView(cfg Config, r *darwinRecorder) darwinView {
-	v := darwinView{Paths: map[netip.Addr]darwinPath{}}
-	for _, a := range darwinLookups(cfg) {
-		v.Paths[a] = fakeDarwinPath(a)
-		r.calls = append(r.calls, fmt.Sprintf("RTM_GET %v -> %v", a, v.Paths[a]))
+	v, err := newDarwinView(cfg, func(a netip.Addr) darwinPath {
+		p := fakeDarwinPath(a)
+		r.calls = append(r.calls, fmt.Sprintf("RTM_GET %v -> %v", a, p))
+		return p
+	}, func(iface string) ([]netip.Prefix, error) {
+		as, err := fakeDarwinAddrs(iface)
+		r.calls = append(r.calls, fmt.Sprintf("getifaddrs %s -> %v", iface, as))
+		return as, err
+	})
+	if err != nil {
+		panic(err) // the fakes do not fail
 	}
 	return v
 }
@@ -165,6 +182,15 @@ func TestDarwinGolden(t *testing.T) {
 			Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}},
 			DNS: &DNS{Servers: []netip.AddrPort{netip.AddrPortFrom(addr("10.20.0.53"), 0)},
 				SearchDomains: []string{"corp.example"}, RouteDomains: []string{"corp.example", "internal.example"}}}},
+		// block-local: the halves of en0's subnets into the tunnel, and
+		// the gateway on en0 outside it; nothing when the server is on
+		// the LAN.
+		{name: "block-local", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("198.51.100.1")}, BlockLocal: true}},
+		{name: "block-local-server-on-lan", cfg: Config{Interface: tun, Addresses: []netip.Prefix{pfx("10.8.0.2/24")},
+			Routes: []Route{{Dst: pfx("0.0.0.0/1"), Gateway: gw}, {Dst: pfx("128.0.0.0/1"), Gateway: gw}},
+			Bypass: []netip.Addr{addr("100.64.9.1")}, BlockLocal: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

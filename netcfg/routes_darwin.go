@@ -34,11 +34,41 @@ func Apply(cfg Config, logf Logf) (*Applied, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	view := darwinView{Paths: map[netip.Addr]darwinPath{}}
-	for _, dst := range darwinLookups(cfg) {
-		view.Paths[dst] = currentDarwinPath(dst)
+	view, err := newDarwinView(cfg, currentDarwinPath, interfaceAddrs4)
+	if err != nil {
+		return nil, fmt.Errorf("apply network config: %w", err)
 	}
 	return applyDarwin(darwinOS{}, cfg, view, logf)
+}
+
+// interfaceAddrs4 lists the IPv4 addresses of iface with their prefix
+// lengths (getifaddrs).
+func interfaceAddrs4(iface string) ([]netip.Prefix, error) {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil, err
+	}
+	as, err := ifi.Addrs()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Prefix
+	for _, a := range as {
+		n, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		ip, ok := netip.AddrFromSlice(n.IP)
+		ones, bits := n.Mask.Size()
+		if !ok || !ip.Unmap().Is4() || bits == 0 {
+			continue
+		}
+		if bits == 128 {
+			ones -= 96 // a v4-in-v6 mask
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ones))
+	}
+	return out, nil
 }
 
 // Revert removes what Apply recorded, newest first. Things already gone —

@@ -1,7 +1,31 @@
 package tun
 
+import (
+	"errors"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/windows"
+)
+
 const defaultName = "cvpn"
 
-const noDriverAdvice = "the Wintun driver (wintun.dll) is missing next to cvpn; reinstall cvpn"
+// noDriverAdvice names the file and where it belongs: the installer puts
+// wintun.dll next to cvpn.exe, and Wintun loads it only from there or
+// System32 (LOAD_LIBRARY_SEARCH_APPLICATION_DIR|SYSTEM32).
+var noDriverAdvice = "wintun.dll (the Wintun driver) was not found in " + exeDir() +
+	", where the cvpn installer puts it; reinstall cvpn, or copy the wintun.dll for this machine's architecture from wintun.net into that folder"
 
-func isNoDriver(error) bool { return false }
+func exeDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "the folder of cvpn.exe"
+	}
+	return filepath.Dir(exe)
+}
+
+// isNoDriver: LoadLibraryEx failed to find the DLL (ERROR_MOD_NOT_FOUND),
+// which Wintun wraps with %w.
+func isNoDriver(err error) bool {
+	return errors.Is(err, windows.ERROR_MOD_NOT_FOUND)
+}

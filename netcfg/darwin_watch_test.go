@@ -54,8 +54,8 @@ var darwinWatchApplied = &Applied{Interface: "utun4", Routes: []AppliedRoute{
 	{Route: Route{Dst: pfx("10.99.0.0/16")}, Device: "utun9"},
 }}
 
-// rtm is a route message as watch_darwin.go makes it from the socket.
-func rtm(typ int, dst string, gw string, flags int) darwinRouteMsg {
+// darwinMsg is a route message as watch_darwin.go makes it from the socket.
+func darwinMsg(typ int, dst string, gw string, flags int) darwinRouteMsg {
 	m := darwinRouteMsg{Type: typ, Dst: pfx(dst), Flags: darwinRTFUp | darwinRTFStatic | flags}
 	switch {
 	case strings.HasPrefix(gw, "link#"):
@@ -81,49 +81,49 @@ func TestDarwinRouteMatcher(t *testing.T) {
 		gone []string
 		want []string
 	}{
-		{name: "ours deleted", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0).index(10),
+		{name: "ours deleted", msg: darwinMsg(del, "10.20.0.0/16", "10.8.0.1", 0).index(10),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 was removed"}},
-		{name: "ours deleted by route(8), no index", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0),
+		{name: "ours deleted by route(8), no index", msg: darwinMsg(del, "10.20.0.0/16", "10.8.0.1", 0),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 was removed"}},
-		{name: "ours deleted with the utun", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0).index(10), gone: []string{"utun4"}},
-		{name: "another route deleted", msg: rtm(del, "10.20.0.0/16", "192.0.2.1", 0).index(4)},
-		{name: "ours added again", msg: rtm(add, "10.20.0.0/16", "10.8.0.1", 0)},
-		{name: "another route added", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", 0).index(5),
+		{name: "ours deleted with the utun", msg: darwinMsg(del, "10.20.0.0/16", "10.8.0.1", 0).index(10), gone: []string{"utun4"}},
+		{name: "another route deleted", msg: darwinMsg(del, "10.20.0.0/16", "192.0.2.1", 0).index(4)},
+		{name: "ours added again", msg: darwinMsg(add, "10.20.0.0/16", "10.8.0.1", 0)},
+		{name: "another route added", msg: darwinMsg(add, "10.20.0.0/16", "192.0.2.1", 0).index(5),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route dev en1 metric 0"}},
-		{name: "another route added, no index", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", 0),
+		{name: "another route added, no index", msg: darwinMsg(add, "10.20.0.0/16", "192.0.2.1", 0),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route metric 0"}},
-		{name: "added on an unknown interface", msg: rtm(add, "10.20.0.0/16", "link#77", 0),
+		{name: "added on an unknown interface", msg: darwinMsg(add, "10.20.0.0/16", "link#77", 0),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route dev #77 metric 0"}},
-		{name: "ours changed elsewhere", msg: rtm(change, "10.20.0.0/16", "192.0.2.1", 0),
+		{name: "ours changed elsewhere", msg: darwinMsg(change, "10.20.0.0/16", "192.0.2.1", 0),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route metric 0"}},
-		{name: "changed to ours", msg: rtm(change, "10.20.0.0/16", "10.8.0.1", 0)},
-		{name: "refused add", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", 0).errno(syscall.EEXIST)},
-		{name: "refused delete", msg: rtm(del, "10.20.0.0/16", "10.8.0.1", 0).errno(syscall.EPERM)},
-		{name: "interface-scoped route", msg: rtm(add, "10.20.0.0/16", "192.0.2.1", darwinRTFIfScope).index(4)},
-		{name: "cloned route", msg: rtm(add, "198.51.100.7/32", "link#4", darwinRTFWasCloned|darwinRTFLLInfo|darwinRTFHost).index(4)},
-		{name: "other prefix length", msg: rtm(add, "10.20.0.0/17", "192.0.2.1", 0)},
-		{name: "route get", msg: rtm(0x4, "10.20.0.0/16", "192.0.2.1", 0)},
-		{name: "interface route deleted", msg: rtm(del, "10.8.0.0/24", "link#10", 0).index(10),
+		{name: "changed to ours", msg: darwinMsg(change, "10.20.0.0/16", "10.8.0.1", 0)},
+		{name: "refused add", msg: darwinMsg(add, "10.20.0.0/16", "192.0.2.1", 0).errno(syscall.EEXIST)},
+		{name: "refused delete", msg: darwinMsg(del, "10.20.0.0/16", "10.8.0.1", 0).errno(syscall.EPERM)},
+		{name: "interface-scoped route", msg: darwinMsg(add, "10.20.0.0/16", "192.0.2.1", darwinRTFIfScope).index(4)},
+		{name: "cloned route", msg: darwinMsg(add, "198.51.100.7/32", "link#4", darwinRTFWasCloned|darwinRTFLLInfo|darwinRTFHost).index(4)},
+		{name: "other prefix length", msg: darwinMsg(add, "10.20.0.0/17", "192.0.2.1", 0)},
+		{name: "route get", msg: darwinMsg(0x4, "10.20.0.0/16", "192.0.2.1", 0)},
+		{name: "interface route deleted", msg: darwinMsg(del, "10.8.0.0/24", "link#10", 0).index(10),
 			want: []string{"route 10.8.0.0/24 dev utun4 was removed"}},
-		{name: "interface route moved", msg: rtm(change, "10.8.0.0/24", "link#4", 0),
+		{name: "interface route moved", msg: darwinMsg(change, "10.8.0.0/24", "link#4", 0),
 			want: []string{"route 10.8.0.0/24 dev utun4 is overridden by a route dev en0 metric 0"}},
-		{name: "interface route added again", msg: rtm(add, "10.8.0.0/24", "", 0).index(10)},
-		{name: "bypass deleted", msg: rtm(del, "198.51.100.7/32", "192.0.2.254", darwinRTFHost).index(4),
+		{name: "interface route added again", msg: darwinMsg(add, "10.8.0.0/24", "", 0).index(10)},
+		{name: "bypass deleted", msg: darwinMsg(del, "198.51.100.7/32", "192.0.2.254", darwinRTFHost).index(4),
 			want: []string{"route 198.51.100.7/32 via 192.0.2.254 dev en0 was removed"}},
-		{name: "bypass on en1 now", msg: rtm(add, "198.51.100.7/32", "192.0.2.254", darwinRTFHost).index(5),
+		{name: "bypass on en1 now", msg: darwinMsg(add, "198.51.100.7/32", "192.0.2.254", darwinRTFHost).index(5),
 			want: []string{"route 198.51.100.7/32 via 192.0.2.254 dev en0 is overridden by a route dev en1 metric 0"}},
-		{name: "link-local gateway deleted", msg: rtm(del, "2001:db8:5::/48", "fe80::1", 0).index(4),
+		{name: "link-local gateway deleted", msg: darwinMsg(del, "2001:db8:5::/48", "fe80::1", 0).index(4),
 			want: []string{"route 2001:db8:5::/48 via fe80::1 dev en0 was removed"}},
-		{name: "block deleted", msg: rtm(del, "::/3", "::1", reject),
+		{name: "block deleted", msg: darwinMsg(del, "::/3", "::1", reject),
 			want: []string{"route unreachable ::/3 was removed"}},
-		{name: "block deleted, utun gone", msg: rtm(del, "::/3", "::1", reject), gone: []string{"utun4"},
+		{name: "block deleted, utun gone", msg: darwinMsg(del, "::/3", "::1", reject), gone: []string{"utun4"},
 			want: []string{"route unreachable ::/3 was removed"}},
-		{name: "block replaced by a route", msg: rtm(add, "::/3", "fe80::1", 0).index(4),
+		{name: "block replaced by a route", msg: darwinMsg(add, "::/3", "fe80::1", 0).index(4),
 			want: []string{"route unreachable ::/3 is overridden by a route dev en0 metric 0"}},
-		{name: "block added again", msg: rtm(add, "::/3", "::1", reject)},
-		{name: "pushed route replaced by a block", msg: rtm(add, "10.20.0.0/16", "127.0.0.1", reject).index(1),
+		{name: "block added again", msg: darwinMsg(add, "::/3", "::1", reject)},
+		{name: "pushed route replaced by a block", msg: darwinMsg(add, "10.20.0.0/16", "127.0.0.1", reject).index(1),
 			want: []string{"route 10.20.0.0/16 via 10.8.0.1 dev utun4 is overridden by a route metric 0"}},
-		{name: "route on a closed utun", msg: rtm(del, "10.99.0.0/16", "link#11", 0)},
+		{name: "route on a closed utun", msg: darwinMsg(del, "10.99.0.0/16", "link#11", 0)},
 		{name: "no destination", msg: darwinRouteMsg{Type: del}},
 	}
 	for _, tt := range tests {
@@ -173,7 +173,7 @@ func (s *fakeRouteSocket) Close() error {
 	return nil
 }
 
-func checkNoLeak(t *testing.T, before int) {
+func darwinNoLeak(t *testing.T, before int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
@@ -200,10 +200,10 @@ func TestDarwinWatchReportsAndStops(t *testing.T) {
 		logs = append(logs, fmt.Sprintf(format, args...))
 	}
 	w := startDarwinWatch(&darwinIfs{}, s, darwinWatchApplied, func(c Change) { changes <- c }, logf)
-	s.in <- []darwinRouteMsg{rtm(darwinRTMAdd, "10.20.0.0/16", "10.8.0.1", 0)} // ours: nothing
+	s.in <- []darwinRouteMsg{darwinMsg(darwinRTMAdd, "10.20.0.0/16", "10.8.0.1", 0)} // ours: nothing
 	s.errs <- syscall.ENOBUFS
 	s.errs <- fmt.Errorf("%w: message too short", errDarwinRouteParse)
-	s.in <- []darwinRouteMsg{rtm(darwinRTMDelete, "10.20.0.0/16", "10.8.0.1", 0), rtm(darwinRTMAdd, "10.20.0.0/16", "192.0.2.1", 0).index(4)}
+	s.in <- []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.20.0.0/16", "10.8.0.1", 0), darwinMsg(darwinRTMAdd, "10.20.0.0/16", "192.0.2.1", 0).index(4)}
 	for _, want := range []ChangeKind{RouteRemoved, RouteOverridden} {
 		if c := <-changes; c.Kind != want || c.Route.Dst != pfx("10.20.0.0/16") {
 			t.Errorf("change %v, want %v", c, want)
@@ -221,7 +221,7 @@ func TestDarwinWatchReportsAndStops(t *testing.T) {
 		t.Errorf("unexpected change %v", c)
 	default:
 	}
-	checkNoLeak(t, before)
+	darwinNoLeak(t, before)
 	logMu.Lock()
 	defer logMu.Unlock()
 	if len(logs) != 2 || !strings.Contains(logs[0], "no buffer space") || !strings.Contains(logs[1], "unparsable") {
@@ -242,7 +242,7 @@ func TestDarwinWatchEndsOnReadError(t *testing.T) {
 		t.Errorf("log %q", l)
 	}
 	w.stop()
-	checkNoLeak(t, before)
+	darwinNoLeak(t, before)
 }
 
 // TestDarwinWatchStopWhileBusy: stop returns even while messages keep
@@ -266,7 +266,7 @@ func TestDarwinWatchStopWhileBusy(t *testing.T) {
 		defer wg.Done()
 		for {
 			select {
-			case s.in <- []darwinRouteMsg{rtm(darwinRTMDelete, "10.8.0.0/24", "link#10", 0), rtm(darwinRTMDelete, "::/3", "::1", darwinRTFReject)}:
+			case s.in <- []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.8.0.0/24", "link#10", 0), darwinMsg(darwinRTMDelete, "::/3", "::1", darwinRTFReject)}:
 			case <-quit:
 				return
 			}

@@ -9,13 +9,11 @@ package netcfg
 // against golden files).
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"sync/atomic"
 	"syscall"
 
@@ -79,11 +77,7 @@ func Revert(a *Applied, logf Logf) error { return revertDarwin(darwinOS{}, a, lo
 type darwinOS struct{}
 
 func (darwinOS) Run(argv []string, stdin string) ([]byte, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	if stdin != "" {
-		cmd.Stdin = bytes.NewBufferString(stdin)
-	}
-	return cmd.CombinedOutput()
+	return darwinExec{}.Run(argv, stdin)
 }
 
 func (darwinOS) AddRoute(r darwinRoute) error    { return routeRequest(unix.RTM_ADD, r) }

@@ -28,12 +28,13 @@ import (
 // gives the process a mount namespace whose mounts do not propagate back
 // (it marks / slave); unshare -m makes a private one inside it, and the
 // mount must succeed before cvpn runs at all.
-func startCvpnPrivateResolv(t *testing.T, l *lab.Lab, profile, resolv string) *cvpnClient {
+func startCvpnPrivateResolv(t *testing.T, l *lab.Lab, profile, resolv string, args ...string) *cvpnClient {
 	t.Helper()
 	bin := cvpnBinary(t)
 	argv := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
 		`mount --bind "$0" /etc/resolv.conf && exec "$@"`, resolv,
-		bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose", profile}
+		bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose"}
+	argv = append(append(argv, args...), profile)
 	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
 	if err != nil {
 		t.Fatal(err)

@@ -141,3 +141,46 @@ func TestCvpnDNSWatch(t *testing.T) {
 		t.Errorf("after disconnect resolv.conf is %q (%v), want the other program's %q", got, err, other)
 	}
 }
+
+// TestCvpnDNSEnforce: with --enforce-routes, cvpn writes its resolv.conf
+// again when another program replaces it, and on disconnect puts back the
+// file as it was before the tunnel.
+func TestCvpnDNSEnforce(t *testing.T) {
+	l := labPushingDNS(t)
+	resolv := filepath.Join(l.Dir, "resolv.conf")
+	const original = "nameserver 192.0.2.53\n"
+	if err := os.WriteFile(resolv, []byte(original), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	profile := filepath.Join(l.Dir, "cvpn-client.ovpn")
+	if err := l.WriteClientProfile(profile, lab.ProfileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := startCvpnPrivateResolv(t, l, profile, resolv, "--enforce-routes")
+	ours, err := os.ReadFile(resolv)
+	if err != nil || !strings.Contains(string(ours), "Written by cvpn") {
+		t.Fatalf("resolv.conf while connected: %q (%v)", ours, err)
+	}
+	if err := os.WriteFile(resolv, []byte("nameserver 192.0.2.99\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	if err := c.WaitFor(ctx, "cvpn set it again (route enforcement is on)"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(resolv); err != nil || string(got) != string(ours) {
+		t.Errorf("after enforcement resolv.conf is %q (%v), want cvpn's %q", got, err, ours)
+	}
+	if err := c.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("cvpn did not exit after Ctrl-C")
+	}
+	if got, err := os.ReadFile(resolv); err != nil || string(got) != original {
+		t.Errorf("after disconnect resolv.conf is %q (%v), want the original %q", got, err, original)
+	}
+}

@@ -120,6 +120,9 @@ type AppliedDNS struct {
 	InPlace bool `json:"in_place,omitempty"`
 	// Written is exactly what cvpn wrote.
 	Written []byte `json:"written"`
+	// Set is the DNS configuration given to systemd-resolved, kept so
+	// that route enforcement can set it again.
+	Set *DNS `json:"set,omitempty"`
 }
 
 const modeResolvConf = "resolv.conf"

@@ -55,7 +55,11 @@ func applyDNS(rc resolvConf, cfg Config, done *Applied, logf Logf) error {
 			if err != nil {
 				return fmt.Errorf("set dns: %w", err)
 			}
-			return applyResolved(r, cfg.Interface, ifc.Index, cfg.DNS, done, logf)
+			err = applyResolved(r, cfg.Interface, ifc.Index, cfg.DNS, done, logf)
+			if done.DNS != nil {
+				done.DNS.Set = cfg.DNS
+			}
+			return err
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			logf.printf("systemd-resolved not usable (%v); setting DNS in %s", err, rc.path)

@@ -7,12 +7,15 @@ import (
 	"time"
 )
 
-// DNS watch: when Apply wrote resolv.conf, another program (a DHCP
-// client, NetworkManager, an administrator) may write its own over it,
-// and names stop being resolved through the VPN's servers. The file is
-// compared with what cvpn wrote every interval: cheap, and it works
-// where inotify would not (a bind-mounted file, a replaced symlink).
-// systemd-resolved's per-link settings are not watched.
+// DNS watch: another program (a DHCP client, NetworkManager, an
+// administrator) may replace the DNS settings Apply made, and names stop
+// being resolved through the VPN's servers. Every interval the watch
+// reads the settings back through a probe — the resolv.conf cvpn wrote,
+// or the tunnel link's settings in systemd-resolved — and compares them
+// with what cvpn set. Polling is cheap, and it works where inotify would
+// not (a bind-mounted file, a replaced symlink, a D-Bus service).
+//
+//	ticker ─▶ probe.read ─▶ differs from probe.want? ─▶ onChange (once per new content)
 
 // DNSWatch is a running DNS watch.
 type DNSWatch struct {
@@ -21,26 +24,47 @@ type DNSWatch struct {
 	once     sync.Once
 }
 
-// WatchDNS compares the resolv.conf Apply wrote (a.DNS in resolv.conf
-// mode) with its current content every interval until Stop, and calls
-// onChange with a DNSChanged Change once for each new content that is not
-// cvpn's. It returns nil, a watch that Stop accepts, when there is
-// nothing to watch.
+// dnsProbe reads the DNS settings a tunnel made, as comparable bytes.
+type dnsProbe struct {
+	// where names the settings for the user ("/etc/resolv.conf").
+	where string
+	read  func() ([]byte, error)
+	// want is what read returns while the settings are cvpn's; nil
+	// means the first read, taken when the watch starts.
+	want []byte
+	// close, if set, releases what read holds when the watch ends.
+	close func()
+}
+
+// WatchDNS compares the DNS settings Apply made with the current ones
+// every interval until Stop, and calls onChange with a DNSChanged Change
+// once for each new content that is not cvpn's. It returns nil, a watch
+// that Stop accepts, when there is nothing to watch.
 func WatchDNS(a *Applied, interval time.Duration, onChange func(Change)) *DNSWatch {
-	if a.DNS == nil || a.DNS.Mode != modeResolvConf {
+	if a.DNS == nil {
+		return nil
+	}
+	p, ok := dnsProbeFor(a.DNS)
+	if !ok {
 		return nil
 	}
 	t := time.NewTicker(interval)
-	return watchDNSWith(a.DNS, t.C, t.Stop, onChange, nil)
+	return watchDNSWith(p, t.C, t.Stop, onChange, nil)
 }
 
 // watchDNSWith is WatchDNS on a given clock; checked, if set, is called
 // after each comparison.
-func watchDNSWith(rec *AppliedDNS, tick <-chan time.Time, stopTick func(), onChange func(Change), checked func()) *DNSWatch {
+func watchDNSWith(p dnsProbe, tick <-chan time.Time, stopTick func(), onChange func(Change), checked func()) *DNSWatch {
 	w := &DNSWatch{done: make(chan struct{}), finished: make(chan struct{})}
+	if p.want == nil {
+		p.want, _ = p.read()
+	}
 	go func() {
 		defer close(w.finished)
 		defer stopTick()
+		if p.close != nil {
+			defer p.close()
+		}
 		var last []byte  // the content last reported
 		changed := false // and it is not cvpn's
 		for {
@@ -49,15 +73,15 @@ func watchDNSWith(rec *AppliedDNS, tick <-chan time.Time, stopTick func(), onCha
 				return
 			case <-tick:
 			}
-			cur, err := os.ReadFile(rec.Path) // a missing file reads as nil: a change too
+			cur, err := p.read() // a missing file reads as nil: a change too
 			switch {
-			case err == nil && bytes.Equal(cur, rec.Written):
+			case err == nil && bytes.Equal(cur, p.want):
 				changed = false
 			case changed && bytes.Equal(cur, last):
 				// already reported
 			default:
 				changed, last = true, cur
-				onChange(Change{Kind: DNSChanged, Path: rec.Path})
+				onChange(Change{Kind: DNSChanged, Path: p.where})
 			}
 			if checked != nil {
 				checked()
@@ -75,4 +99,9 @@ func (w *DNSWatch) Stop() {
 	}
 	w.once.Do(func() { close(w.done) })
 	<-w.finished
+}
+
+// fileProbe watches a file cvpn wrote (resolv.conf mode).
+func fileProbe(path string, want []byte) dnsProbe {
+	return dnsProbe{where: path, want: want, read: func() ([]byte, error) { return os.ReadFile(path) }}
 }

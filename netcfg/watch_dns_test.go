@@ -23,7 +23,7 @@ func TestWatchDNS(t *testing.T) {
 	stopped := make(chan struct{})
 	changes := make(chan Change, 8)
 	checked := make(chan struct{})
-	w := watchDNSWith(&AppliedDNS{Mode: modeResolvConf, Path: path, Written: ours}, tick,
+	w := watchDNSWith(fileProbe(path, ours), tick,
 		func() { close(stopped) }, func(c Change) { changes <- c }, func() { checked <- struct{}{} })
 	check := func(want int) { // one comparison
 		t.Helper()

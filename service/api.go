@@ -27,8 +27,8 @@ type ConnectBody struct {
 	Device string `json:"device,omitempty"`
 	// NoKeyExport is the connect --no-ekm diagnostic.
 	NoKeyExport bool `json:"no_key_export,omitempty"`
-	// EnforceRoutes puts the tunnel's routes back when another program
-	// removes them (tunnel.Request.EnforceRoutes).
+	// EnforceRoutes puts the tunnel's routes and DNS settings back when
+	// another program removes or changes them (tunnel.Request.EnforceRoutes).
 	EnforceRoutes bool `json:"enforce_routes,omitempty"`
 }
 

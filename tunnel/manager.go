@@ -68,6 +68,8 @@ type Hooks struct {
 	// none: there is no real route to watch.
 	Watch   func(a *netcfg.Applied, onChange func(netcfg.Change), logf netcfg.Logf) (stop func(), err error)
 	Restore func(r netcfg.AppliedRoute, logf netcfg.Logf) error
+	// RestoreDNS sets the recorded DNS again (netcfg.RestoreDNS).
+	RestoreDNS func(a *netcfg.Applied, logf netcfg.Logf) error
 }
 
 // Config configures a Manager.
@@ -130,6 +132,9 @@ func NewManager(cfg Config) *Manager {
 	}
 	if h.Restore == nil {
 		h.Restore = netcfg.RestoreRoute
+	}
+	if h.RestoreDNS == nil {
+		h.RestoreDNS = netcfg.RestoreDNS
 	}
 	if h.Revert == nil {
 		h.Revert = netcfg.Revert

@@ -21,9 +21,12 @@ import (
 // maxRestores restores per tunnel in any minute, after which the tunnel
 // says so once and stops enforcing; reports are bounded the same way.
 //
-// The same watch compares resolv.conf, when cvpn wrote it, with what it
-// wrote, and warns when another program has changed it. DNS is never
-// enforced.
+// The same watch compares the DNS settings cvpn made (its resolv.conf, or
+// the link's settings in systemd-resolved) with what it set, and warns
+// when another program has changed them. With enforcement on, it sets
+// them again, bounded like routes (maxRestores a minute, then it stops
+// enforcing DNS and says so). DNS reports come from the DNS watch's own
+// goroutine, so they use fields of their own (dnsRestores, dnsGaveUp).
 
 const (
 	maxRestores = 10 // per tunnel, in any window
@@ -37,6 +40,11 @@ const (
 type routeWatch struct {
 	stop    func()
 	enforce bool
+	// applied is what the watch watches; set before it starts.
+	applied *netcfg.Applied
+
+	dnsRestores []time.Time
+	dnsGaveUp   bool
 
 	restores, reports []time.Time
 	gaveUp            bool // stopped enforcing after too many restores
@@ -65,6 +73,7 @@ func (t *Tunnel) startRouteWatch(a *netcfg.Applied) {
 	if watch == nil || len(a.Routes) == 0 && a.DNS == nil {
 		return
 	}
+	t.rw.applied = a
 	stop, err := watch(a, t.onRouteChange, t.logf)
 	switch {
 	case errors.Is(err, netcfg.ErrUnsupported):
@@ -95,10 +104,7 @@ func (t *Tunnel) warn(msg string) {
 // onRouteChange is the watch's callback.
 func (t *Tunnel) onRouteChange(c netcfg.Change) {
 	if c.Kind == netcfg.DNSChanged {
-		// From the DNS watch's goroutine: touches nothing of rw. It
-		// reports each new content once, at most every dnsPollInterval.
-		t.warn(fmt.Sprintf("%s was changed by another program; names may no longer be resolved through the VPN's DNS servers. "+
-			"Reconnect to set it again (cvpn puts DNS back only by reconnecting; on disconnect it leaves the other program's file as it is)", c.Path))
+		t.onDNSChange(c)
 		return
 	}
 	now := time.Now()
@@ -133,6 +139,32 @@ func (t *Tunnel) onRouteChange(c netcfg.Change) {
 		rw.muted = true
 		t.warn(fmt.Sprintf("the tunnel's routes changed more than %d times in the last minute; further changes are not reported until that calms down", maxReports))
 	}
+}
+
+// onDNSChange is the DNS watch's report, from its own goroutine: it
+// touches only the dns fields of rw. The watch reports each new content
+// once, at most every dnsPollInterval.
+func (t *Tunnel) onDNSChange(c netcfg.Change) {
+	rw := &t.rw
+	msg := fmt.Sprintf("%s was changed by another program; names may no longer be resolved through the VPN's DNS servers", c.Path)
+	switch {
+	case !rw.enforce:
+		msg += ". Reconnect to set it again, or connect with route enforcement (cvpn connect --enforce-routes), which keeps DNS too; " +
+			"on disconnect cvpn leaves the other program's settings as they are"
+	case rw.dnsGaveUp:
+		msg += "; not set again: DNS enforcement is off for this connection after too many restores"
+	case !allow(&rw.dnsRestores, maxRestores, time.Now()):
+		rw.dnsGaveUp = true
+		msg += fmt.Sprintf("; not set again: cvpn already did so %d times in the last minute, so another program keeps changing it. "+
+			"DNS enforcement is now off for this connection; find and stop that program (a DHCP client, NetworkManager, another VPN), then reconnect", maxRestores)
+	default:
+		if err := t.m.cfg.Hooks.RestoreDNS(rw.applied, t.logf); err != nil {
+			msg += fmt.Sprintf("; setting it again failed (%v): reconnect to set it", err)
+		} else {
+			msg += "; cvpn set it again (route enforcement is on)"
+		}
+	}
+	t.warn(msg)
 }
 
 // allow records an occurrence at now and reports whether fewer than limit

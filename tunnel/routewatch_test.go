@@ -51,6 +51,10 @@ func (w *fakeWatch) hooks(h *tunnel.Hooks) {
 		w.note("restore " + r.Dst.String())
 		return nil
 	}
+	h.RestoreDNS = func(a *netcfg.Applied, _ netcfg.Logf) error {
+		w.note(fmt.Sprintf("dns-restore %d routes", len(a.Routes)))
+		return nil
+	}
 }
 
 // fire reports c as the watch would, from the caller's goroutine.
@@ -174,12 +178,44 @@ func TestRouteWatchEnforcesWithinLimit(t *testing.T) {
 }
 
 func TestRouteWatchReportsDNS(t *testing.T) {
-	_, w, events := connectWatched(t, true)
-	w.fire(t, netcfg.Change{Kind: netcfg.DNSChanged, Path: "/etc/resolv.conf"})
-	if msg := nextWarning(t, events); !strings.Contains(msg, "/etc/resolv.conf was changed by another program") {
-		t.Errorf("warning %q", msg)
-	}
-	if n := w.count("restore"); n != 0 {
-		t.Errorf("%d restores for a DNS change", n)
+	for _, enforce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("enforce=%v", enforce), func(t *testing.T) {
+			_, w, events := connectWatched(t, enforce)
+			change := netcfg.Change{Kind: netcfg.DNSChanged, Path: "/etc/resolv.conf"}
+			w.fire(t, change)
+			msg := nextWarning(t, events)
+			want := "reconnect to set it again"
+			if enforce {
+				want = "cvpn set it again"
+			}
+			if !strings.Contains(msg, "/etc/resolv.conf was changed by another program") || !strings.Contains(strings.ToLower(msg), strings.ToLower(want)) {
+				t.Errorf("warning %q, want it to say %q", msg, want)
+			}
+			if n := w.count("restore"); n != 0 {
+				t.Errorf("%d route restores for a DNS change", n)
+			}
+			wantDNS := 0
+			if enforce {
+				wantDNS = 1
+			}
+			if n := w.count("dns-restore"); n != wantDNS {
+				t.Errorf("%d DNS restores, want %d", n, wantDNS)
+			}
+			if !enforce {
+				return
+			}
+			// A fight is bounded: after maxRestores, one notice and no more.
+			for range 9 {
+				w.fire(t, change)
+				nextWarning(t, events)
+			}
+			w.fire(t, change)
+			if msg := nextWarning(t, events); !strings.Contains(msg, "DNS enforcement is now off") {
+				t.Errorf("after the limit: %q", msg)
+			}
+			if n := w.count("dns-restore"); n != 10 {
+				t.Errorf("%d DNS restores, want 10", n)
+			}
+		})
 	}
 }

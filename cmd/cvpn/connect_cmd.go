@@ -49,7 +49,7 @@ func (a *app) connect(args []string) int {
 	fs.BoolVar(&f.debug, "debug", false, "with --foreground, log every control packet (implies --verbose)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up (and disconnect) if not connected within `DURATION`, e.g. 60s; 0 waits until Ctrl-C")
 	fs.BoolVar(&f.json, "json", false, "once connected, print the tunnel's status as JSON (progress goes to stderr)")
-	fs.BoolVar(&f.enforceRoutes, "enforce-routes", false, "put the tunnel's routes back when another program removes them (without it, such changes are only reported)")
+	fs.BoolVar(&f.enforceRoutes, "enforce-routes", false, "put the tunnel's routes and DNS settings back when another program removes or changes them (without it, such changes are only reported)")
 	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
 	fs.StringVar(&f.stateDir, "state-dir", "", "with --foreground, keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the service's)")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)

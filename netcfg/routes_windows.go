@@ -39,7 +39,11 @@ func Apply(cfg Config, logf Logf) (*Applied, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apply network config: find interface %s: %w", cfg.Interface, err)
 	}
-	v := winView{TunIndex: index, TunName: cfg.Interface, BestRoute: winBestRoute}
+	luid, err := winLUID(index)
+	if err != nil {
+		return nil, fmt.Errorf("apply network config: find interface %s: %w", cfg.Interface, err)
+	}
+	v := winView{TunIndex: index, TunName: cfg.Interface, TunLUID: uint64(luid), BestRoute: winBestRoute, Interfaces: winInterfaces}
 	plan, err := planWindows(cfg, v, logf)
 	if err != nil {
 		return nil, err
@@ -47,8 +51,10 @@ func Apply(cfg Config, logf Logf) (*Applied, error) {
 	return runWindows(ops, cfg, v, plan, logf)
 }
 
-// Revert removes what Apply recorded, newest first. Things already gone
-// are not errors.
+// Revert removes what Apply recorded, newest first, and closes the WFP
+// session Apply opened in this process, which removes its filters. Things
+// already gone are not errors; after a crash the filters are gone with
+// the process that added them.
 func Revert(a *Applied, logf Logf) error { return revertWindows(systemWinOps{}, a, logf) }
 
 type systemWinOps struct{}

@@ -4,7 +4,9 @@ package netcfg
 // (no build tag) turns a Config and a small view of the machine into an
 // ordered list of operations, runs them through the winOps seam and undoes
 // them; routes_windows.go is the seam's real side (IP Helper through
-// winipcfg, the registry for NRPT).
+// winipcfg, the registry for NRPT), wfp_windows.go that of the WFP
+// filters planned in wfp_plan.go. windows_local.go plans bypass-dhcp and
+// block-local.
 //
 //	Config + winView ─▶ planWindows ─▶ []winOp ─▶ runWindows(winOps) ─▶ Applied
 //	Applied ─────────────────────────────────────▶ revertWindows(winOps)
@@ -25,9 +27,13 @@ package netcfg
 //     (RouteDomains and not Default). Windows asks the servers of every
 //     interface (smart multi-homed resolution), so for Default an NRPT
 //     rule for "." sends every query to the tunnel's servers; for split
-//     DNS there is one NRPT rule per routed domain. Without WFP nothing
-//     stops a program that asks another server itself: block-outside-dns
-//     and leak blocking are not implemented yet.
+//     DNS there is one NRPT rule per routed domain. NRPT does not stop a
+//     program that asks another server itself: block-outside-dns does,
+//     with WFP filters (wfp_plan.go).
+//   - A full tunnel gets WFP filters that block its families on every
+//     other interface (wfp_plan.go), installed before any route changes,
+//     so nothing leaks while the routes switch over. They are in a
+//     dynamic WFP session that dies with the process.
 //   - NRPT rule keys are named cvpn-<ifindex>-<n>, so that up to five
 //     tunnels never share a key. The record (AppliedDNS, Mode "windows")
 //     lists them one a line in Written, and is checkpointed before each
@@ -71,9 +77,13 @@ type winHop struct {
 type winView struct {
 	TunIndex uint32
 	TunName  string
+	TunLUID  uint64
 	// BestRoute looks up the current path to dst; it is called before
 	// any route of the tunnel exists.
 	BestRoute func(dst netip.Addr) (winHop, error)
+	// Interfaces lists the machine's interfaces that are up; asked only
+	// for bypass-dhcp, block-local and the WFP leak block.
+	Interfaces func() ([]winIface, error)
 }
 
 type winOpKind int
@@ -84,6 +94,7 @@ const (
 	winRoute
 	winDNS
 	winNRPT
+	winWFP
 )
 
 // winOp is one change to the system.
@@ -102,6 +113,8 @@ type winOp struct {
 	// NRPT: the rule's key, namespaces and server list.
 	Key   string
 	Names []string
+	// WFP: the filters, added in one dynamic session.
+	Filters []wfpFilter
 }
 
 func (o winOp) String() string {
@@ -117,6 +130,13 @@ func (o winOp) String() string {
 	case winNRPT:
 		return fmt.Sprintf(`nrpt HKLM\%s\%s Name=%q GenericDNSServers=%q ConfigOptions=%d Version=%d`,
 			nrptParent, o.Key, o.Names, nrptServers(o.Servers), nrptConfigGenericDNS, nrptVersion)
+	case winWFP:
+		s := fmt.Sprintf("wfp dynamic session for %s (if %d), sublayer %s weight %#x, %d filters:",
+			o.Dev, o.Index, wfpSublayerKey, wfpSublayerWeight, len(o.Filters))
+		for _, f := range o.Filters {
+			s += "\n  " + f.String()
+		}
+		return s
 	}
 	return "unknown op"
 }
@@ -150,16 +170,30 @@ func planWindows(cfg Config, v winView, logf Logf) ([]winOp, error) {
 	for _, a := range cfg.Addresses {
 		plan = append(plan, tun(winOp{Kind: winAddress, Addr: a}))
 	}
+	// Routes outside the tunnel are looked up before any of the tunnel's
+	// exist.
+	var outside, into []winOp
 	for _, dst := range cfg.Bypass {
-		hop, skip, err := winCurrentPath(v, dst)
+		op, skip, err := winOutsideRoute(v, dst, "server stays outside the tunnel")
 		if err != nil {
 			return nil, fmt.Errorf("keep route to server %v outside the tunnel: %w", dst, err)
 		}
-		if skip != "" {
-			continue
+		if skip == "" {
+			outside = append(outside, op)
 		}
-		plan = append(plan, winOp{Kind: winRoute, Index: hop.Index, Dev: hop.Name, Why: "server stays outside the tunnel",
-			Route: Route{Dst: netip.PrefixFrom(dst, dst.BitLen()), Gateway: hop.NextHop}})
+	}
+	var local winLocal
+	if cfg.BypassDHCP || cfg.BlockLocal || wfpNeeded(cfg) {
+		local = loadWinLocal(v, logf)
+	}
+	if cfg.BypassDHCP {
+		outside = append(outside, planWinBypassDHCP(v, local, cfg.BlockLocal, outside, logf)...)
+	}
+	var blockLocal []winOp
+	if cfg.BlockLocal {
+		var gw []winOp
+		gw, blockLocal = planWinBlockLocal(cfg, v, local, outside, logf)
+		outside = append(outside, gw...)
 	}
 	for _, r := range cfg.Routes {
 		if !r.NetGateway {
@@ -175,7 +209,7 @@ func planWindows(cfg Config, v winView, logf Logf) ([]winOp, error) {
 			logf.printf("route %v via net_gateway not added: %s", dst, skip)
 			continue
 		}
-		plan = append(plan, winOp{Kind: winRoute, Index: hop.Index, Dev: hop.Name, Why: "net_gateway, outside the tunnel",
+		outside = append(outside, winOp{Kind: winRoute, Index: hop.Index, Dev: hop.Name, Why: "net_gateway, outside the tunnel",
 			Route: Route{Dst: dst, Gateway: hop.NextHop, Metric: r.Metric}})
 	}
 	for _, r := range cfg.Routes {
@@ -186,8 +220,21 @@ func planWindows(cfg Config, v winView, logf Logf) ([]winOp, error) {
 		if r.Unreachable {
 			why = "blocked: Windows has no unreachable route, so into the tunnel, where nothing answers"
 		}
-		plan = append(plan, tun(winOp{Kind: winRoute, Why: why, Route: Route{Dst: r.Dst.Masked(), Metric: r.Metric}}))
+		into = append(into, tun(winOp{Kind: winRoute, Why: why, Route: Route{Dst: r.Dst.Masked(), Metric: r.Metric}}))
 	}
+	into = append(into, blockLocal...)
+	var kept []netip.Prefix
+	for _, op := range outside {
+		kept = append(kept, op.Route.Dst)
+	}
+	// Without the halves (block-local not done) the local networks stay
+	// where they are, and the leak block must let them be.
+	wcfg := cfg
+	wcfg.BlockLocal = len(blockLocal) > 0
+	if filters := planWFP(wcfg, v, kept, local.networks()); len(filters) > 0 {
+		plan = append(plan, tun(winOp{Kind: winWFP, Filters: filters}))
+	}
+	plan = append(append(plan, outside...), into...)
 	return append(plan, planWindowsDNS(cfg.DNS, v, logf)...), nil
 }
 
@@ -270,6 +317,8 @@ type winOps interface {
 	FlushDNS(index uint32, family int) error
 	SetNRPT(key string, names []string, servers string) error
 	DeleteNRPT(key string) error
+	// OpenWFP opens a dynamic session with the filter engine.
+	OpenWFP(name string) (wfpSession, error)
 }
 
 // runWindows carries out plan and records what it changed. On failure it
@@ -341,6 +390,11 @@ func runWindowsOps(ops winOps, cfg Config, v winView, plan []winOp, done *Applie
 				return fmt.Errorf("add nrpt rule %s for %v: %w", op.Key, op.Names, err)
 			}
 			logf.printf("nrpt rule %s: %v to %s", op.Key, op.Names, nrptServers(op.Servers))
+		case winWFP:
+			if err := installWFP(ops, v.TunName, op.Filters, logf); err != nil {
+				return fmt.Errorf("block traffic outside %s: %w", v.TunName, err)
+			}
+			logf.printf("wfp: %d filters for %s", len(op.Filters), v.TunName)
 		}
 	}
 	return nil
@@ -392,6 +446,10 @@ func revertWindows(ops winOps, a *Applied, logf Logf) error {
 				errs = append(errs, fmt.Errorf("remove address %v from %s: %w", a.Addresses[i], a.Interface, err))
 			}
 		}
+	}
+	// Last: the leak block stays until the routes that needed it are gone.
+	if err := closeWFP(a.Interface, logf); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

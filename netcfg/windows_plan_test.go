@@ -16,11 +16,34 @@ import (
 type winRecorder struct {
 	calls  []string
 	exists map[string]bool // route destinations Windows already has
-	fail   string          // a route destination or NRPT key whose creation fails
+	fail   string          // a route destination, NRPT key or part of a WFP filter whose creation fails
 	quiet  bool            // leave changes out while applying: the plan shows them
+	dhcp   netip.Addr      // Ethernet's DHCP server
+	// sublayerTaken: another tunnel's session has added cvpn's sublayer.
+	sublayerTaken bool
 }
 
-var winIfaces = map[string]uint32{"Loopback Pseudo-Interface 1": 1, "Ethernet": 2, "cvpn0": 10}
+var winIfaces = map[string]uint32{"Loopback Pseudo-Interface 1": 1, "Ethernet": 2, "Wi-Fi": 3, "cvpn0": 10}
+
+const testTunLUID = 0x8000000a000000 // fake, but LUID-shaped: index in the middle bits
+
+// interfaces answers as a machine with the loopback, Ethernet (the
+// default route, two IPv4 networks, link-local and global IPv6), a Wi-Fi
+// adapter without a default route, and the tunnel.
+func (r *winRecorder) interfaces() ([]winIface, error) {
+	r.calls = append(r.calls, "GetAdaptersAddresses")
+	dhcp := r.dhcp
+	if !dhcp.IsValid() {
+		dhcp = addr("192.0.2.1")
+	}
+	return []winIface{
+		{Index: 1, Name: "Loopback Pseudo-Interface 1", Loopback: true, Prefixes: []netip.Prefix{pfx("127.0.0.1/8"), pfx("::1/128")}},
+		{Index: 2, Name: "Ethernet", Default: true, Gateway: addr("192.0.2.254"), DHCPServer: dhcp,
+			Prefixes: []netip.Prefix{pfx("192.0.2.10/24"), pfx("172.31.16.7/20"), pfx("fe80::10/64"), pfx("2001:db8:1::10/64")}},
+		{Index: 3, Name: "Wi-Fi", Prefixes: []netip.Prefix{pfx("10.99.0.5/16")}},
+		{Index: 10, Name: "cvpn0", Prefixes: []netip.Prefix{pfx("10.8.0.2/24")}},
+	}, nil
+}
 
 func winName(index uint32) string {
 	for n, i := range winIfaces {
@@ -126,7 +149,7 @@ func (r *winRecorder) bestRoute(dst netip.Addr) (winHop, error) {
 	switch {
 	case dst.IsLoopback():
 		return winHop{Index: 1, Name: "Loopback Pseudo-Interface 1", Loopback: true}, nil
-	case pfx("192.0.2.0/24").Contains(dst):
+	case pfx("192.0.2.0/24").Contains(dst), pfx("172.31.16.0/20").Contains(dst):
 		return eth, nil
 	case pfx("10.8.0.0/24").Contains(dst):
 		return winHop{Index: 10, Name: "cvpn0"}, nil
@@ -163,11 +186,13 @@ func TestWindowsGolden(t *testing.T) {
 		}
 		return c
 	}
+	server := []netip.Addr{addr("198.51.100.1")}
 	tests := []struct {
 		name    string
 		cfg     Config
 		exists  []string
 		fail    string
+		dhcp    string
 		wantErr bool
 	}{
 		{name: "split", cfg: tun(Config{MTU: 1500,
@@ -205,14 +230,36 @@ func TestWindowsGolden(t *testing.T) {
 		{name: "fail-undo", cfg: tun(Config{MTU: 1500, Routes: def1, Bypass: []netip.Addr{addr("198.51.100.1")},
 			DNS: &DNS{Servers: dnsServers("10.8.0.53"), RouteDomains: []string{"corp.example", "lab.example"}}}),
 			fail: "cvpn-10-1", wantErr: true},
+		// block-outside-dns on a split tunnel: DNS filters only, no
+		// leak block.
+		{name: "dns-block-split", cfg: tun(Config{Routes: []Route{{Dst: pfx("10.20.0.0/16"), Gateway: gw}}, BlockOutsideDNS: true,
+			DNS: &DNS{Servers: dnsServers("10.8.0.53"), RouteDomains: []string{"corp.example"}}})},
+		// ... and on a full tunnel, with the IPv4 leak block.
+		{name: "dns-block-full", cfg: tun(Config{Routes: def1, Bypass: server, BlockOutsideDNS: true,
+			DNS: &DNS{Servers: dnsServers("10.8.0.53"), Default: true}})},
+		// block-local: both IPv4 networks of Ethernet split into the
+		// tunnel, the gateway kept outside, no local network permitted.
+		{name: "block-local", cfg: tun(Config{Routes: def1, Bypass: server, BlockLocal: true})},
+		// ... not done at all when the server is on the LAN.
+		{name: "block-local-server-on-lan", cfg: tun(Config{Routes: def1, Bypass: []netip.Addr{addr("192.0.2.50")}, BlockLocal: true})},
+		// bypass-dhcp: a DHCP server behind a relay gets a host route
+		// outside the tunnel (and a WFP permit); one on the LAN needs none.
+		{name: "bypass-dhcp", cfg: tun(Config{Routes: def1, Bypass: server, BypassDHCP: true}), dhcp: "198.18.0.67"},
+		{name: "bypass-dhcp-local", cfg: tun(Config{Routes: def1, Bypass: server, BypassDHCP: true})},
+		// A WFP filter that fails aborts the transaction, closes the
+		// session and undoes what Apply did before.
+		{name: "wfp-fail", cfg: tun(Config{MTU: 1500, Routes: def1, Bypass: server}), fail: "block everything else", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &winRecorder{exists: map[string]bool{}, fail: tt.fail}
+			if tt.dhcp != "" {
+				r.dhcp = addr(tt.dhcp)
+			}
 			for _, e := range tt.exists {
 				r.exists[e] = true
 			}
-			v := winView{TunIndex: 10, TunName: "cvpn0", BestRoute: r.bestRoute}
+			v := winView{TunIndex: 10, TunName: "cvpn0", TunLUID: testTunLUID, BestRoute: r.bestRoute, Interfaces: r.interfaces}
 			tt.cfg.Checkpoint = func(a *Applied) error {
 				r.calls = append(r.calls, "checkpoint nrpt keys "+strings.Join(strings.Fields(string(a.DNS.Written)), ","))
 				return nil
@@ -291,7 +338,7 @@ func (o ipv6OffOps) SetMTU(index uint32, fam, mtu int) error {
 // Apply goes on.
 func TestWindowsIPv6Off(t *testing.T) {
 	r := &winRecorder{}
-	v := winView{TunIndex: 10, TunName: "cvpn0", BestRoute: r.bestRoute}
+	v := winView{TunIndex: 10, TunName: "cvpn0", TunLUID: testTunLUID, BestRoute: r.bestRoute, Interfaces: r.interfaces}
 	cfg := Config{Interface: "cvpn0", MTU: 1500, Addresses: []netip.Prefix{pfx("10.8.0.2/24")}}
 	plan, err := planWindows(cfg, v, r.logf)
 	if err != nil {

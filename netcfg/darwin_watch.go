@@ -32,6 +32,7 @@ package netcfg
 // socket.
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -77,13 +78,49 @@ type darwinIfaces interface {
 // darwinRouteSource is the routing socket as the watch reads it.
 type darwinRouteSource interface {
 	// Read blocks until the kernel sends something and returns the
-	// route messages in it. After Close it returns an error.
+	// route messages in it, and an error for what it could not read.
+	// After Close it returns an error.
 	Read() ([]darwinRouteMsg, error)
 	Close() error
 }
 
-// errDarwinRouteParse marks a read whose messages could not be parsed.
+// errDarwinRouteParse marks a read whose messages could not all be
+// parsed.
 var errDarwinRouteParse = errors.New("unparsable route message")
+
+// darwinRTMErrnoOff is the offset of rtm_errno in macOS's rt_msghdr;
+// watch_darwin.go checks it against golang.org/x/sys/unix.
+const darwinRTMErrnoOff = 24
+
+// splitDarwinRouteMsgs splits what one read of a routing socket returned
+// into its messages, each of which starts with its length (rtm_msglen).
+// What follows a message it cannot delimit is lost, with an error.
+func splitDarwinRouteMsgs(b []byte) ([][]byte, error) {
+	var out [][]byte
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return out, fmt.Errorf("%w: %d bytes left over", errDarwinRouteParse, len(b))
+		}
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < 4 || l > len(b) {
+			return out, fmt.Errorf("%w: length %d with %d bytes left", errDarwinRouteParse, l, len(b))
+		}
+		out = append(out, b[:l])
+		b = b[l:]
+	}
+	return out, nil
+}
+
+// darwinRTMErrno is the rtm_errno of the message m: non-zero when m
+// echoes a request the kernel refused. It is read here because
+// golang.org/x/net/route's RouteMessage.Err reads the field after it
+// (rtm_use) on macOS: golang/go#70593.
+func darwinRTMErrno(m []byte) syscall.Errno {
+	if len(m) < darwinRTMErrnoOff+4 {
+		return 0
+	}
+	return syscall.Errno(binary.NativeEndian.Uint32(m[darwinRTMErrnoOff:]))
+}
 
 // darwinWatch is a running watch over a darwinRouteSource.
 type darwinWatch struct {
@@ -105,17 +142,6 @@ func startDarwinWatch(ifs darwinIfaces, src darwinRouteSource, a *Applied, onCha
 			if w.stopping() {
 				return
 			}
-			if errors.Is(err, syscall.ENOBUFS) || errors.Is(err, errDarwinRouteParse) {
-				// The socket's buffer overflowed, or a read held a message
-				// route cannot parse: some messages are lost, but the
-				// socket still works.
-				logf.printf("route watch: missed route messages: %v", err)
-				continue
-			}
-			if err != nil {
-				logf.printf("route watch ended: %v", err)
-				return
-			}
 			for _, msg := range msgs {
 				for _, c := range m.match(msg) {
 					if w.stopping() {
@@ -123,6 +149,17 @@ func startDarwinWatch(ifs darwinIfaces, src darwinRouteSource, a *Applied, onCha
 					}
 					onChange(c)
 				}
+			}
+			switch {
+			case err == nil:
+			case errors.Is(err, syscall.ENOBUFS) || errors.Is(err, errDarwinRouteParse):
+				// The socket's buffer overflowed, or a read held a message
+				// route cannot parse: some messages are lost, but the
+				// socket still works.
+				logf.printf("route watch: missed route messages: %v", err)
+			default:
+				logf.printf("route watch ended: %v", err)
+				return
 			}
 		}
 	}()

@@ -1,10 +1,12 @@
 package netcfg
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -144,25 +146,27 @@ func TestDarwinRouteMatcher(t *testing.T) {
 	}
 }
 
-// fakeRouteSocket hands the watch what the test sends on in; Close makes
-// Read fail as a closed socket does.
+// fakeRouteSocket hands the watch each read the test sends on in; Close
+// makes Read fail as a closed socket does.
 type fakeRouteSocket struct {
-	in     chan []darwinRouteMsg
-	errs   chan error
+	in     chan fakeRead
 	closed chan struct{}
 	once   sync.Once
 }
 
+type fakeRead struct {
+	msgs []darwinRouteMsg
+	err  error
+}
+
 func newFakeRouteSocket() *fakeRouteSocket {
-	return &fakeRouteSocket{in: make(chan []darwinRouteMsg), errs: make(chan error), closed: make(chan struct{})}
+	return &fakeRouteSocket{in: make(chan fakeRead), closed: make(chan struct{})}
 }
 
 func (s *fakeRouteSocket) Read() ([]darwinRouteMsg, error) {
 	select {
-	case msgs := <-s.in:
-		return msgs, nil
-	case err := <-s.errs:
-		return nil, err
+	case r := <-s.in:
+		return r.msgs, r.err
 	case <-s.closed:
 		return nil, net.ErrClosed
 	}
@@ -191,7 +195,7 @@ func darwinNoLeak(t *testing.T, before int) {
 func TestDarwinWatchReportsAndStops(t *testing.T) {
 	before := runtime.NumGoroutine()
 	s := newFakeRouteSocket()
-	changes := make(chan Change, 4)
+	changes := make(chan Change, 8)
 	var logMu sync.Mutex
 	var logs []string
 	logf := func(format string, args ...any) {
@@ -200,10 +204,14 @@ func TestDarwinWatchReportsAndStops(t *testing.T) {
 		logs = append(logs, fmt.Sprintf(format, args...))
 	}
 	w := startDarwinWatch(&darwinIfs{}, s, darwinWatchApplied, func(c Change) { changes <- c }, logf)
-	s.in <- []darwinRouteMsg{darwinMsg(darwinRTMAdd, "10.20.0.0/16", "10.8.0.1", 0)} // ours: nothing
-	s.errs <- syscall.ENOBUFS
-	s.errs <- fmt.Errorf("%w: message too short", errDarwinRouteParse)
-	s.in <- []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.20.0.0/16", "10.8.0.1", 0), darwinMsg(darwinRTMAdd, "10.20.0.0/16", "192.0.2.1", 0).index(4)}
+	s.in <- fakeRead{msgs: []darwinRouteMsg{darwinMsg(darwinRTMAdd, "10.20.0.0/16", "10.8.0.1", 0)}} // ours: nothing
+	s.in <- fakeRead{err: syscall.ENOBUFS}
+	s.in <- fakeRead{msgs: []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.8.0.0/24", "link#10", 0)},
+		err: fmt.Errorf("%w: message too short", errDarwinRouteParse)} // what parsed still counts
+	s.in <- fakeRead{msgs: []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.20.0.0/16", "10.8.0.1", 0), darwinMsg(darwinRTMAdd, "10.20.0.0/16", "192.0.2.1", 0).index(4)}}
+	if c := <-changes; c.Kind != RouteRemoved || c.Route.Dst != pfx("10.8.0.0/24") {
+		t.Errorf("change %v, want the subnet route removed", c)
+	}
 	for _, want := range []ChangeKind{RouteRemoved, RouteOverridden} {
 		if c := <-changes; c.Kind != want || c.Route.Dst != pfx("10.20.0.0/16") {
 			t.Errorf("change %v, want %v", c, want)
@@ -237,7 +245,7 @@ func TestDarwinWatchEndsOnReadError(t *testing.T) {
 	logged := make(chan string, 1)
 	w := startDarwinWatch(&darwinIfs{}, s, darwinWatchApplied, func(c Change) { t.Errorf("change %v", c) },
 		func(format string, args ...any) { logged <- fmt.Sprintf(format, args...) })
-	s.errs <- syscall.EBADF
+	s.in <- fakeRead{err: syscall.EBADF}
 	if l := <-logged; !strings.HasPrefix(l, "route watch ended") {
 		t.Errorf("log %q", l)
 	}
@@ -266,7 +274,7 @@ func TestDarwinWatchStopWhileBusy(t *testing.T) {
 		defer wg.Done()
 		for {
 			select {
-			case s.in <- []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.8.0.0/24", "link#10", 0), darwinMsg(darwinRTMDelete, "::/3", "::1", darwinRTFReject)}:
+			case s.in <- fakeRead{msgs: []darwinRouteMsg{darwinMsg(darwinRTMDelete, "10.8.0.0/24", "link#10", 0), darwinMsg(darwinRTMDelete, "::/3", "::1", darwinRTFReject)}}:
 			case <-quit:
 				return
 			}
@@ -310,5 +318,45 @@ func TestDarwinRestoreRoute(t *testing.T) {
 	r = &darwinRecorder{failOn: "10.20.0.0/16"}
 	if err := restoreDarwin(r, darwinWatchApplied.Routes[0], r.logf); !errors.Is(err, syscall.EPERM) {
 		t.Errorf("err = %v, want EPERM", err)
+	}
+}
+
+// rtMsghdr builds a route message as macOS lays it out: rtm_msglen,
+// rtm_version 5, rtm_type, and rtm_errno at its offset, padded to size.
+func rtMsghdr(typ byte, errno uint32, size int) []byte {
+	b := make([]byte, size)
+	binary.NativeEndian.PutUint16(b, uint16(size))
+	b[2], b[3] = 5, typ
+	binary.NativeEndian.PutUint32(b[darwinRTMErrnoOff:], errno)
+	return b
+}
+
+// TestSplitDarwinRouteMsgs: a read is cut into messages by their
+// lengths, each with its own rtm_errno, and a bad length loses only
+// what follows it.
+func TestSplitDarwinRouteMsgs(t *testing.T) {
+	a, b, c := rtMsghdr(darwinRTMAdd, 0, 92), rtMsghdr(darwinRTMAdd, uint32(syscall.EEXIST), 140), rtMsghdr(darwinRTMDelete, 0, 100)
+	read := slices.Concat(a, b, c)
+	msgs, err := splitDarwinRouteMsgs(read)
+	if err != nil || len(msgs) != 3 || len(msgs[0]) != 92 || len(msgs[1]) != 140 || len(msgs[2]) != 100 {
+		t.Fatalf("split into %d messages, %v", len(msgs), err)
+	}
+	for i, want := range []syscall.Errno{0, syscall.EEXIST, 0} {
+		if got := darwinRTMErrno(msgs[i]); got != want {
+			t.Errorf("message %d: errno %v, want %v", i, got, want)
+		}
+	}
+	if got := darwinRTMErrno(a[:20]); got != 0 {
+		t.Errorf("errno of a short message: %v", got)
+	}
+	for _, bad := range [][]byte{
+		slices.Concat(a, []byte{1, 2}),          // a stub after a message
+		slices.Concat(a, b[:100]),               // a message cut short
+		slices.Concat(a, []byte{0, 0, 5, 1, 0}), // length 0
+	} {
+		msgs, err := splitDarwinRouteMsgs(bad)
+		if !errors.Is(err, errDarwinRouteParse) || len(msgs) != 1 {
+			t.Errorf("% x...: %d messages, %v; want the first and an error", bad[92:], len(msgs), err)
+		}
 	}
 }

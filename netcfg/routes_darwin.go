@@ -194,17 +194,19 @@ func routeGet(dst netip.Addr) (darwinPath, error) {
 		if err != nil {
 			return darwinPath{}, fmt.Errorf("read routing socket: %w", err)
 		}
-		msgs, err := route.ParseRIB(route.RIBTypeRoute, buf[:n])
-		if err != nil {
-			return darwinPath{}, fmt.Errorf("parse routing socket reply: %w", err)
-		}
-		for _, msg := range msgs {
-			rm, ok := msg.(*route.RouteMessage)
+		raws, _ := splitDarwinRouteMsgs(buf[:n])
+		for _, raw := range raws {
+			msgs, err := route.ParseRIB(route.RIBTypeRoute, raw)
+			if err != nil || len(msgs) != 1 {
+				continue // not a route message, so not the reply
+			}
+			rm, ok := msgs[0].(*route.RouteMessage)
 			if !ok || rm.Type != unix.RTM_GET || rm.Seq != seq || rm.ID != uintptr(os.Getpid()) {
 				continue // another process's message on the socket
 			}
-			if rm.Err != nil {
-				return darwinPath{}, rm.Err
+			// Not rm.Err, which is rtm_use on macOS (golang/go#70593).
+			if errno := darwinRTMErrno(raw); errno != 0 {
+				return darwinPath{}, errno
 			}
 			return pathOf(rm)
 		}

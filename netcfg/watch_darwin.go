@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"unsafe"
 
 	"golang.org/x/net/route"
 	"golang.org/x/sys/unix"
@@ -22,7 +23,7 @@ import (
 // The watch's constants are macOS's.
 var _ = [1]struct{}{}[darwinRTMAdd^unix.RTM_ADD|darwinRTMDelete^unix.RTM_DELETE|darwinRTMChange^unix.RTM_CHANGE|
 	darwinRTFLLInfo^unix.RTF_LLINFO|darwinRTFBlackhole^unix.RTF_BLACKHOLE|darwinRTFWasCloned^unix.RTF_WASCLONED|
-	darwinRTFIfScope^unix.RTF_IFSCOPE]
+	darwinRTFIfScope^unix.RTF_IFSCOPE|darwinRTMErrnoOff^unsafe.Offsetof(unix.RtMsghdr{}.Errno)]
 
 // RouteWatch is a running route watch.
 type RouteWatch struct{ w *darwinWatch }
@@ -103,27 +104,35 @@ func (s *routeSocket) Read() ([]darwinRouteMsg, error) {
 		}
 		return nil, err
 	}
-	msgs, err := route.ParseRIB(route.RIBTypeRoute, s.buf[:n])
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errDarwinRouteParse, err)
-	}
-	var out []darwinRouteMsg
-	for _, m := range msgs {
-		if rm, ok := m.(*route.RouteMessage); ok {
-			out = append(out, darwinMsgOf(rm))
-		}
-	}
-	return out, nil
+	return parseDarwinRouteMsgs(s.buf[:n])
 }
 
-// darwinMsgOf is rm as the matcher sees it.
+// parseDarwinRouteMsgs is what the matcher needs of the route messages in
+// one read; an error says some could not be parsed.
+func parseDarwinRouteMsgs(b []byte) ([]darwinRouteMsg, error) {
+	raws, err := splitDarwinRouteMsgs(b)
+	var out []darwinRouteMsg
+	for _, raw := range raws {
+		msgs, perr := route.ParseRIB(route.RIBTypeRoute, raw)
+		if perr != nil {
+			err = errors.Join(err, fmt.Errorf("%w: %v", errDarwinRouteParse, perr))
+			continue
+		}
+		for _, m := range msgs {
+			if rm, ok := m.(*route.RouteMessage); ok {
+				msg := darwinMsgOf(rm)
+				msg.Errno = darwinRTMErrno(raw)
+				out = append(out, msg)
+			}
+		}
+	}
+	return out, err
+}
+
+// darwinMsgOf is rm as the matcher sees it, but for Errno: rm.Err is
+// not rtm_errno (see darwinRTMErrno).
 func darwinMsgOf(rm *route.RouteMessage) darwinRouteMsg {
 	msg := darwinRouteMsg{Type: rm.Type, Flags: rm.Flags, Index: rm.Index}
-	if errno, ok := rm.Err.(unix.Errno); ok {
-		msg.Errno = errno
-	} else if rm.Err != nil {
-		msg.Errno = unix.EINVAL
-	}
 	at := func(i int) route.Addr {
 		if i < len(rm.Addrs) {
 			return rm.Addrs[i]

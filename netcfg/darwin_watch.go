@@ -221,14 +221,13 @@ func (m *darwinRouteMatcher) match(msg darwinRouteMsg) []Change {
 		if r.Dst != msg.Dst {
 			continue
 		}
-		ours := r.is(msg)
 		switch msg.Type {
 		case darwinRTMDelete:
-			if ours && m.deviceExists(r) {
+			if !r.contradicts(msg, false) && m.deviceExists(r) {
 				out = append(out, Change{Kind: RouteRemoved, Route: r.AppliedRoute})
 			}
 		case darwinRTMAdd, darwinRTMChange:
-			if !ours { // ours again (restored) is no change
+			if r.contradicts(msg, true) { // ours again (restored) is no change
 				out = append(out, Change{Kind: RouteOverridden, Route: r.AppliedRoute, ByDevice: m.deviceOf(msg)})
 			}
 		}
@@ -236,24 +235,31 @@ func (m *darwinRouteMatcher) match(msg darwinRouteMsg) []Change {
 	return out
 }
 
-// is reports whether msg describes the recorded route. The kernel's
-// echo of another process's request carries what that process sent, so
-// rtm_index may be 0; the gateway decides.
-func (r *darwinWatched) is(msg darwinRouteMsg) bool {
+// contradicts reports whether msg says something of its route that is
+// not true of the recorded one. What msg leaves out contradicts nothing:
+// the kernel's echo of another process's request carries what that
+// process sent — rtm_index may be 0, and route(8) may delete by
+// destination alone, which, with one unscoped route per destination, is
+// the recorded route unless the message says otherwise. Flags count only
+// when withFlags: an add or change sets RTF_REJECT for a blocking route,
+// but a delete's flags are whatever the deleting program sent.
+func (r *darwinWatched) contradicts(msg darwinRouteMsg, withFlags bool) bool {
 	reject := msg.Flags&(darwinRTFReject|darwinRTFBlackhole) != 0
-	if r.Unreachable || reject {
-		return r.Unreachable && reject
+	if withFlags && reject != r.Unreachable {
+		return true
 	}
-	if r.Gateway.IsValid() {
-		return msg.Gateway == r.Gateway && (msg.Index == 0 || msg.Index == r.index)
+	gw := r.Gateway // invalid for an interface route
+	if r.Unreachable {
+		gw = darwinUnreachable(r.Route).Gateway
 	}
-	if msg.Gateway.IsValid() {
-		return false
+	switch {
+	case msg.Gateway.IsValid() && msg.Gateway != gw:
+		return true
+	case msg.GatewayLink != 0 && (gw.IsValid() || msg.GatewayLink != r.index):
+		return true
 	}
-	if msg.GatewayLink != 0 {
-		return msg.GatewayLink == r.index
-	}
-	return msg.Index == r.index
+	// A blocking route's interface is the loopback, which is not recorded.
+	return msg.Index != 0 && !r.Unreachable && msg.Index != r.index
 }
 
 func (m *darwinRouteMatcher) deviceExists(r darwinWatched) bool {

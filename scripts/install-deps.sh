@@ -5,17 +5,29 @@
 # Groups:
 #   build  the Go toolchain (>= 1.24) and git
 #   lab    what the built-in lab endpoint needs: openvpn, iproute2, ping
-#   test   lab + what the test suite needs
+#   test   lab + what the test suite needs, and an unpacked (not installed)
+#          systemd-resolved for the resolved e2e test (see below)
 set -euo pipefail
 
 want_go_minor=24
+
+# The resolved e2e test (e2e/resolved_test.go) runs a real systemd-resolved on
+# a private bus in a mount namespace. Installing the package would point the
+# machine's /etc/resolv.conf at a stub nothing serves where PID 1 is not
+# systemd, so it is only downloaded and unpacked here; CVPN_RESOLVED_ROOT
+# overrides the place, as it does for the test.
+resolved_root=${CVPN_RESOLVED_ROOT:-/var/cache/cvpn-test/systemd-resolved}
+want_resolved=
 
 pkgs=()
 for group in "$@"; do
 	case "$group" in
 	build) pkgs+=(git ca-certificates) ;;
 	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3 tinyproxy dante-server) ;;
-	test) pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux) ;;
+	test)
+		pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux systemd)
+		want_resolved=1
+		;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;
 	esac
 done
@@ -58,6 +70,27 @@ if [ ${#missing[@]} -gt 0 ]; then
 			"/etc/init.d/$d" stop >/dev/null 2>&1 || true
 		fi
 	done
+fi
+
+# systemd-resolved, unpacked: its binary loads libsystemd-shared-NNN.so from
+# the installed systemd package (in the list above), which never runs here.
+if [ -n "$want_resolved" ] && [ ! -x "$resolved_root/lib/systemd/systemd-resolved" ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: no unpacked systemd-resolved in $resolved_root; run as root to fetch it" >&2
+		exit 1
+	fi
+	echo "install-deps: unpacking systemd-resolved into $resolved_root (not installing it)"
+	tmp=$(mktemp -d)
+	chmod 755 "$tmp" # apt-get download drops privileges to _apt
+	if ! (cd "$tmp" && apt-get download -qq systemd-resolved >/dev/null 2>&1); then
+		apt-get update -qq
+		(cd "$tmp" && apt-get download -qq systemd-resolved >/dev/null)
+	fi
+	rm -rf "$resolved_root.new"
+	mkdir -p "$resolved_root.new"
+	dpkg-deb -x "$tmp"/systemd-resolved_*.deb "$resolved_root.new"
+	rm -rf "$tmp" "$resolved_root"
+	mv "$resolved_root.new" "$resolved_root"
 fi
 
 # Go: use the one on PATH or the usual /usr/local/go; Debian's golang-go is

@@ -4,22 +4,23 @@ package netcfg
 // dynamic store (State:/Network/Service/cvpn-IFACE/DNS, darwin_dns.go)
 // can be replaced or removed by another program — a second VPN client
 // reusing the key, an administrator's scutil — and names then stop going
-// to the tunnel's servers. Every interval the watch asks scutil to show
-// the key and compares the dictionary with the one cvpn's script set,
-// reporting DNSChanged (Path is the key) once for each new content that
-// is not cvpn's, as the resolv.conf watch does (watch_dns.go). The
-// dictionaries are compared as data, key by key and in array order, not
-// as text, so scutil's layout does not matter.
+// to the tunnel's servers. scutilProbe lets the DNS watch (watch_dns.go)
+// read the key back with "scutil show" every interval and compare it
+// with the dictionary cvpn's script set, reporting DNSChanged (Path is
+// the key); restoreSCUtil publishes it again. The dictionaries are
+// compared as data, key by key and in array order, not as text, so
+// scutil's layout does not matter.
 //
-// NOTE: untested on a real Mac; scutil's "show" output is parsed as its
-// man page and vpnc-script users show it.
+// NOTE: untested on a real Mac; scutil's "show" output is parsed as
+// scutil prints it in vpnc-script and Tunnelblick logs. WatchDNS and
+// RestoreDNS do not reach this file on macOS yet: watch_dns_other.go
+// still answers for darwin (a change outside the macOS files).
 
 import (
+	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
-	"time"
 )
 
 // darwinRunner runs a command; darwinSystem is one.
@@ -31,71 +32,45 @@ type darwinRunner interface {
 // configd service id.
 func darwinDNSKey(id string) string { return "State:/Network/Service/" + id + "/DNS" }
 
-// watchSCUtil is WatchDNS for a record of the macOS layer, polling
-// through /usr/sbin/scutil.
-//
-//lint:ignore U1000 WatchDNS in watch_dns.go is to dispatch scutil records here; that shared change is pending.
-func watchSCUtil(rec *AppliedDNS, interval time.Duration, onChange func(Change)) *DNSWatch {
-	t := time.NewTicker(interval)
-	return watchSCUtilWith(darwinExec{}, rec, t.C, t.Stop, onChange, nil)
-}
-
-// darwinExec runs commands for real.
-type darwinExec struct{}
-
-func (darwinExec) Run(argv []string, stdin string) ([]byte, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	return cmd.CombinedOutput()
-}
-
-// watchSCUtilWith is watchSCUtil on a given runner and clock; checked, if
-// set, is called after each poll. It returns nil, a watch that Stop
-// accepts, when rec is not the macOS layer's or names no DNS dictionary.
-func watchSCUtilWith(run darwinRunner, rec *AppliedDNS, tick <-chan time.Time, stopTick func(), onChange func(Change), checked func()) *DNSWatch {
+// scutilProbe reads back, for the DNS watch (watch_dns.go), the DNS
+// dictionary the macOS layer published, through scutil; want is the
+// dictionary its script set. It is false for a record of another layer
+// or one whose script set no DNS dictionary.
+func scutilProbe(run darwinRunner, rec *AppliedDNS) (dnsProbe, bool) {
 	if rec == nil || rec.Mode != darwinSCUtilMode {
-		stopTick()
-		return nil
+		return dnsProbe{}, false
 	}
 	key := darwinDNSKey(rec.Link)
 	want, ok := darwinScriptDict(string(rec.Written), key)
 	if !ok {
-		stopTick()
+		return dnsProbe{}, false
+	}
+	read := func() ([]byte, error) {
+		out, err := run.Run([]string{"/usr/sbin/scutil"}, "show "+key+"\nquit\n")
+		if err != nil {
+			return nil, fmt.Errorf("scutil show %s: %w", key, darwinOutputErr(err, out))
+		}
+		cur, _ := parseSCUtilShow(string(out)) // unparsable: not cvpn's
+		return []byte(cur), nil
+	}
+	return dnsProbe{where: key, read: read, want: []byte(want)}, true
+}
+
+// restoreSCUtil publishes the macOS layer's DNS service again, after
+// another program replaced or removed it, by running the script Apply
+// ran: it sets the DNS dictionary and the IPv4/IPv6 entries whole.
+func restoreSCUtil(run darwinRunner, rec *AppliedDNS, logf Logf) error {
+	if rec == nil || rec.Mode != darwinSCUtilMode {
 		return nil
 	}
-	w := &DNSWatch{done: make(chan struct{}), finished: make(chan struct{})}
-	go func() {
-		defer close(w.finished)
-		defer stopTick()
-		last := ""       // the content last reported
-		changed := false // and it is not cvpn's
-		for {
-			select {
-			case <-w.done:
-				return
-			case <-tick:
-			}
-			out, err := run.Run([]string{"/usr/sbin/scutil"}, "show "+key+"\nquit\n")
-			if err == nil { // scutil failing tells nothing about the key
-				cur, _ := parseSCUtilShow(string(out)) // unparsable: not cvpn's
-				switch {
-				case cur == want:
-					changed = false
-				case changed && cur == last:
-					// already reported
-				default:
-					changed, last = true, cur
-					onChange(Change{Kind: DNSChanged, Path: key})
-				}
-			}
-			if checked != nil {
-				checked()
-			}
-		}
-	}()
-	return w
+	if len(rec.Written) == 0 {
+		return errors.New("restore dns: the record does not say what was set")
+	}
+	if out, err := run.Run([]string{"/usr/sbin/scutil"}, string(rec.Written)); err != nil {
+		return fmt.Errorf("restore dns: scutil: %w", darwinOutputErr(err, out))
+	}
+	logf.printf("published dns service %s again", rec.Link)
+	return nil
 }
 
 // darwinScriptDict is the dictionary an scutil script sets at key, in

@@ -102,19 +102,21 @@ func (s *scutilScript) Run(argv []string, stdin string) ([]byte, error) {
 	return []byte(s.out), s.err
 }
 
-// TestDarwinDNSWatch: one report for each new content that is not cvpn's,
-// none while scutil fails, none once cvpn's dictionary is back, and Stop
-// ends the goroutine and the ticker.
+// TestDarwinDNSWatch: the DNS watch, reading through scutilProbe,
+// reports each new content that is not cvpn's once, and nothing once
+// cvpn's dictionary is back.
 func TestDarwinDNSWatch(t *testing.T) {
 	before := runtime.NumGoroutine()
 	rec := darwinDNSTestRecord()
 	run := &scutilScript{out: ourSCUtilShow}
+	p, ok := scutilProbe(run, rec)
+	if !ok {
+		t.Fatal("no probe for the scutil record")
+	}
 	tick := make(chan time.Time)
 	checked := make(chan struct{})
 	var changes []Change
-	tickStopped := false
-	w := watchSCUtilWith(run, rec, tick, func() { tickStopped = true }, func(c Change) { changes = append(changes, c) },
-		func() { checked <- struct{}{} })
+	w := watchDNSWith(p, tick, func() {}, func(c Change) { changes = append(changes, c) }, func() { checked <- struct{}{} })
 	poll := func(out string, err error) {
 		run.set(out, err)
 		tick <- time.Time{}
@@ -127,12 +129,13 @@ func TestDarwinDNSWatch(t *testing.T) {
 		reports int
 	}{
 		{ourSCUtilShow, nil, 0},
+		{strings.ReplaceAll(ourSCUtilShow, "  ", "\t"), nil, 0}, // laid out otherwise, still cvpn's
 		{other, nil, 1},
 		{other, nil, 1},                      // already reported
-		{"", errors.New("exit status 1"), 1}, // scutil failed: unknown
 		{"  No such key\n", nil, 2},          // removed
 		{ourSCUtilShow, nil, 2},              // cvpn's again
 		{other, nil, 3},                      // replaced again
+		{"", errors.New("exit status 1"), 4}, // scutil failing is reported too, as a read error is on Linux
 	}
 	for i, s := range steps {
 		poll(s.out, s.err)
@@ -141,10 +144,6 @@ func TestDarwinDNSWatch(t *testing.T) {
 		}
 	}
 	w.Stop()
-	w.Stop()
-	if !tickStopped {
-		t.Error("the ticker was not stopped")
-	}
 	for _, c := range changes {
 		if c.Kind != DNSChanged || c.String() != "State:/Network/Service/cvpn-utun4/DNS was changed" {
 			t.Errorf("change %v", c)
@@ -156,16 +155,33 @@ func TestDarwinDNSWatch(t *testing.T) {
 	darwinNoLeak(t, before)
 }
 
-// TestDarwinDNSWatchNothingToWatch: a record of another layer, or one
-// whose script sets no DNS dictionary, gives a nil watch.
-func TestDarwinDNSWatchNothingToWatch(t *testing.T) {
+// TestSCUtilProbeNothingToWatch: a record of another layer, or one whose
+// script sets no DNS dictionary, is not probed.
+func TestSCUtilProbeNothingToWatch(t *testing.T) {
 	for _, rec := range []*AppliedDNS{nil, {Mode: modeResolvConf, Path: "/etc/resolv.conf"},
 		{Mode: darwinSCUtilMode, Link: "cvpn-utun4", Written: []byte("d.init\nquit\n")}} {
-		stopped := false
-		w := watchSCUtilWith(&scutilScript{}, rec, nil, func() { stopped = true }, func(Change) {}, nil)
-		if w != nil || !stopped {
-			t.Errorf("%+v: watch %v, ticker stopped %v", rec, w, stopped)
+		if _, ok := scutilProbe(&scutilScript{}, rec); ok {
+			t.Errorf("%+v: probed", rec)
 		}
-		w.Stop()
+	}
+}
+
+// TestRestoreSCUtil: the script Apply ran runs again, whole.
+func TestRestoreSCUtil(t *testing.T) {
+	rec := darwinDNSTestRecord()
+	r := &darwinRecorder{}
+	if err := restoreSCUtil(r, rec, r.logf); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/usr/sbin/scutil <<EOF\n" + string(rec.Written) + "EOF", "# published dns service cvpn-utun4 again"}
+	if strings.Join(r.calls, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls %q, want %q", r.calls, want)
+	}
+	r = &darwinRecorder{failOn: "scutil"}
+	if err := restoreSCUtil(r, rec, r.logf); err == nil || !strings.Contains(err.Error(), "restore dns") {
+		t.Errorf("err = %v", err)
+	}
+	if err := restoreSCUtil(r, &AppliedDNS{Mode: darwinSCUtilMode, Link: "cvpn-utun4"}, r.logf); err == nil {
+		t.Error("restored from a record without its script")
 	}
 }

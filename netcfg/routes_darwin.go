@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -77,7 +79,11 @@ func Revert(a *Applied, logf Logf) error { return revertDarwin(darwinOS{}, a, lo
 type darwinOS struct{}
 
 func (darwinOS) Run(argv []string, stdin string) ([]byte, error) {
-	return darwinExec{}.Run(argv, stdin)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	return cmd.CombinedOutput()
 }
 
 func (darwinOS) AddRoute(r darwinRoute) error    { return routeRequest(unix.RTM_ADD, r) }

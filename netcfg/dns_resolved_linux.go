@@ -52,25 +52,48 @@ var connectResolved = func() (resolvedOps, error) {
 	if _, err := os.Stat("/run/systemd/resolve"); err != nil {
 		return nil, err
 	}
+	return connectBus(dbus.ConnectSystemBus)
+}
+
+// connectBus dials a bus with connect and returns resolved on it. The
+// timeout bounds the dial, the authentication and the name check, not the
+// connection's life: godbus closes a connection when the context it was
+// dialled with ends, so that context is cancelled by Close (or by the
+// timeout while connecting) and never by returning from here.
+func connectBus(connect func(...dbus.ConnOption) (*dbus.Conn, error)) (resolvedOps, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), resolvedTimout)
 	defer cancel()
-	conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
+	life, end := context.WithCancel(context.Background())
+	stop := context.AfterFunc(ctx, end)
+	conn, err := connect(dbus.WithContext(life))
 	if err != nil {
+		end()
 		return nil, fmt.Errorf("connect to system bus: %w", err)
 	}
-	return onBus(ctx, conn)
+	r, err := onBus(ctx, conn)
+	if err != nil {
+		end()
+		return nil, err
+	}
+	if !stop() {
+		// The timeout fired just now and is closing conn.
+		end()
+		return nil, fmt.Errorf("connect to system bus: %w", context.DeadlineExceeded)
+	}
+	r.end = end
+	return r, nil
 }
 
 // onBus returns resolved on conn's bus; it takes over conn, closing it on
 // failure.
-func onBus(ctx context.Context, conn *dbus.Conn) (resolvedOps, error) {
+func onBus(ctx context.Context, conn *dbus.Conn) (busResolved, error) {
 	var has bool
 	if err := conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, resolvedName).Store(&has); err != nil || !has {
 		_ = conn.Close()
 		if err == nil {
 			err = errors.New(resolvedName + " is not on the bus")
 		}
-		return nil, err
+		return busResolved{}, err
 	}
 	return busResolved{conn: conn, obj: conn.Object(resolvedName, resolvedPath)}, nil
 }
@@ -78,6 +101,7 @@ func onBus(ctx context.Context, conn *dbus.Conn) (resolvedOps, error) {
 type busResolved struct {
 	conn *dbus.Conn
 	obj  dbus.BusObject
+	end  context.CancelFunc // of the context conn was dialled with, if any
 }
 
 func (b busResolved) call(method string, args ...any) error {
@@ -94,7 +118,13 @@ func (b busResolved) SetLinkDefaultRoute(i int32, def bool) error {
 	return b.call("SetLinkDefaultRoute", i, def)
 }
 func (b busResolved) RevertLink(i int32) error { return b.call("RevertLink", i) }
-func (b busResolved) Close() error             { return b.conn.Close() }
+func (b busResolved) Close() error {
+	err := b.conn.Close()
+	if b.end != nil {
+		b.end()
+	}
+	return err
+}
 
 // applyResolved gives the link d's servers and domains. Search domains are
 // also routing domains there; RouteDomains are routing-only; Default adds

@@ -244,6 +244,21 @@ func TestResolvedOverPrivateBus(t *testing.T) {
 		t.Errorf("resolved saw:\n%s\nwant:\n%s", got, want)
 	}
 
+	// Connected the way connectResolved does it: the connection must
+	// outlive connectBus, whose timeout once closed it on return, so
+	// every call after it failed with "use of closed network connection"
+	// against a real systemd-resolved.
+	r2, err := connectBus(func(o ...dbus.ConnOption) (*dbus.Conn, error) { return dbus.Connect(strings.TrimSpace(addr), o...) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.RevertLink(7); err != nil {
+		t.Errorf("RevertLink after connectBus returned: %v", err)
+	}
+	if err := r2.Close(); err != nil {
+		t.Error(err)
+	}
+
 	// Nobody owning the name: not usable, so Apply falls back.
 	server.ReleaseName(resolvedName)
 	if _, err := onBus(t.Context(), dial()); err == nil {

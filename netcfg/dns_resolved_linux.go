@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -25,10 +26,20 @@ const (
 	resolvedTimout = 5 * time.Second
 )
 
-// resolvedAddr and resolvedDomain are the D-Bus structs (iay) and (sb).
+// resolvedAddr, resolvedAddrEx and resolvedDomain are the D-Bus structs
+// (iay), (iayqs) and (sb).
 type resolvedAddr struct {
 	Family  int32
 	Address []byte
+}
+
+// resolvedAddrEx adds a port (0: the default, 53 or 853 for DNS over TLS)
+// and the name a DNS-over-TLS server's certificate must carry.
+type resolvedAddrEx struct {
+	Family  int32
+	Address []byte
+	Port    uint16
+	Name    string
 }
 
 type resolvedDomain struct {
@@ -39,8 +50,11 @@ type resolvedDomain struct {
 // resolvedOps are the calls made to resolved; tests record them.
 type resolvedOps interface {
 	SetLinkDNS(ifindex int32, addrs []resolvedAddr) error
+	SetLinkDNSEx(ifindex int32, addrs []resolvedAddrEx) error
 	SetLinkDomains(ifindex int32, domains []resolvedDomain) error
 	SetLinkDefaultRoute(ifindex int32, def bool) error
+	SetLinkDNSSEC(ifindex int32, mode string) error
+	SetLinkDNSOverTLS(ifindex int32, mode string) error
 	RevertLink(ifindex int32) error
 	Close() error
 }
@@ -111,6 +125,15 @@ func (b busResolved) call(method string, args ...any) error {
 }
 
 func (b busResolved) SetLinkDNS(i int32, a []resolvedAddr) error { return b.call("SetLinkDNS", i, a) }
+func (b busResolved) SetLinkDNSEx(i int32, a []resolvedAddrEx) error {
+	return b.call("SetLinkDNSEx", i, a)
+}
+func (b busResolved) SetLinkDNSSEC(i int32, mode string) error {
+	return b.call("SetLinkDNSSEC", i, mode)
+}
+func (b busResolved) SetLinkDNSOverTLS(i int32, mode string) error {
+	return b.call("SetLinkDNSOverTLS", i, mode)
+}
 func (b busResolved) SetLinkDomains(i int32, d []resolvedDomain) error {
 	return b.call("SetLinkDomains", i, d)
 }
@@ -128,19 +151,21 @@ func (b busResolved) Close() error {
 
 // applyResolved gives the link d's servers and domains. Search domains are
 // also routing domains there; RouteDomains are routing-only; Default adds
-// "~." and makes the link the default route for queries.
+// "~." and makes the link the default route for queries. DNSSEC and
+// OverTLS become the link's DNSSEC and DNSOverTLS modes.
 func applyResolved(r resolvedOps, iface string, ifindex int, d *DNS, done *Applied, logf Logf) error {
 	idx := int32(ifindex)
-	var addrs []resolvedAddr
+	var addrs []resolvedAddrEx
+	needEx := false
 	for _, s := range d.Servers {
-		if s.Port() != 0 && s.Port() != 53 {
-			logf.printf("dns server %v skipped: SetLinkDNS cannot name a port", s)
-			continue
-		}
-		a := resolvedAddr{Family: 2, Address: s.Addr().AsSlice()} // AF_INET
+		a := resolvedAddrEx{Family: 2, Address: s.Addr().AsSlice(), Port: s.Port()} // AF_INET
 		if s.Addr().Is6() {
 			a.Family = 10 // AF_INET6
 		}
+		if d.OverTLS {
+			a.Name = d.ServerName
+		}
+		needEx = needEx || a.Name != "" || (a.Port != 0 && a.Port != 53)
 		addrs = append(addrs, a)
 	}
 	var doms []resolvedDomain
@@ -155,8 +180,8 @@ func applyResolved(r resolvedOps, iface string, ifindex int, d *DNS, done *Appli
 	}
 	// Recorded first: a failure halfway leaves settings RevertLink clears.
 	done.DNS = &AppliedDNS{Mode: modeResolved, Link: iface, IfIndex: ifindex}
-	if err := r.SetLinkDNS(idx, addrs); err != nil {
-		return fmt.Errorf("set dns: resolved SetLinkDNS on %s: %w", iface, err)
+	if err := setLinkServers(r, idx, addrs, needEx, logf); err != nil {
+		return fmt.Errorf("set dns: resolved on %s: %w", iface, err)
 	}
 	if err := r.SetLinkDomains(idx, doms); err != nil {
 		return fmt.Errorf("set dns: resolved SetLinkDomains on %s: %w", iface, err)
@@ -164,8 +189,61 @@ func applyResolved(r resolvedOps, iface string, ifindex int, d *DNS, done *Appli
 	if err := r.SetLinkDefaultRoute(idx, d.Default); err != nil {
 		return fmt.Errorf("set dns: resolved SetLinkDefaultRoute on %s: %w", iface, err)
 	}
+	// Set only when asked for, so the link otherwise follows resolved's
+	// global setting. A resolved too old to know the call still gets the
+	// servers; the queries then go in plain DNS through the tunnel.
+	if d.DNSSEC != "" {
+		if err := r.SetLinkDNSSEC(idx, d.DNSSEC); isUnknownMethod(err) {
+			logf.printf("warning: this systemd-resolved cannot set DNSSEC per link; %s uses its global setting", iface)
+		} else if err != nil {
+			return fmt.Errorf("set dns: resolved SetLinkDNSSEC on %s: %w", iface, err)
+		}
+	}
+	if d.OverTLS {
+		if err := r.SetLinkDNSOverTLS(idx, "yes"); isUnknownMethod(err) {
+			logf.printf("warning: this systemd-resolved cannot do DNS over TLS; the tunnel's servers are asked in plain DNS through the tunnel")
+		} else if err != nil {
+			return fmt.Errorf("set dns: resolved SetLinkDNSOverTLS on %s: %w", iface, err)
+		}
+	}
 	logf.printf("dns %v set on %s through systemd-resolved", d, iface)
 	return nil
+}
+
+// setLinkServers sets the link's servers with SetLinkDNSEx (systemd 246)
+// when a port or a TLS server name needs it, else with SetLinkDNS, which
+// every resolved has; a resolved without SetLinkDNSEx gets the servers on
+// the default port, without the name.
+func setLinkServers(r resolvedOps, idx int32, addrs []resolvedAddrEx, needEx bool, logf Logf) error {
+	if needEx {
+		err := r.SetLinkDNSEx(idx, addrs)
+		if !isUnknownMethod(err) {
+			if err != nil {
+				return fmt.Errorf("SetLinkDNSEx: %w", err)
+			}
+			return nil
+		}
+		logf.printf("warning: this systemd-resolved has no SetLinkDNSEx: dns servers on other ports are skipped, and DNS over TLS names are not checked")
+	}
+	plain := []resolvedAddr{}
+	for _, a := range addrs {
+		if a.Port != 0 && a.Port != 53 {
+			ip, _ := netip.AddrFromSlice(a.Address)
+			logf.printf("dns server %v skipped: SetLinkDNS cannot name a port", netip.AddrPortFrom(ip, a.Port))
+			continue
+		}
+		plain = append(plain, resolvedAddr{Family: a.Family, Address: a.Address})
+	}
+	if err := r.SetLinkDNS(idx, plain); err != nil {
+		return fmt.Errorf("SetLinkDNS: %w", err)
+	}
+	return nil
+}
+
+// isUnknownMethod: resolved is older than the call.
+func isUnknownMethod(err error) bool {
+	var e dbus.Error
+	return errors.As(err, &e) && e.Name == "org.freedesktop.DBus.Error.UnknownMethod"
 }
 
 // revertResolved clears the link's DNS, if the link is still the one cvpn

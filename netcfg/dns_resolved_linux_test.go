@@ -19,9 +19,10 @@ import (
 
 // resolvedRecorder stands in for systemd-resolved on the bus.
 type resolvedRecorder struct {
-	mu     sync.Mutex // the fake on a bus records from the bus's goroutine
-	calls  []string
-	failOn string
+	mu      sync.Mutex // the fake on a bus records from the bus's goroutine
+	calls   []string
+	failOn  string
+	unknown string // a method this resolved is too old to have
 }
 
 func (r *resolvedRecorder) rec(method string, format string, args ...any) error {
@@ -31,7 +32,25 @@ func (r *resolvedRecorder) rec(method string, format string, args ...any) error 
 	if method == r.failOn {
 		return errors.New("org.freedesktop.DBus.Error.AccessDenied")
 	}
+	if method == r.unknown {
+		return dbus.MakeUnknownMethodError(method)
+	}
 	return nil
+}
+
+func (r *resolvedRecorder) SetLinkDNSEx(i int32, a []resolvedAddrEx) error {
+	var s []string
+	for _, x := range a {
+		ip, _ := netip.AddrFromSlice(x.Address)
+		s = append(s, fmt.Sprintf("%d:%v:%d#%s", x.Family, ip, x.Port, x.Name))
+	}
+	return r.rec("SetLinkDNSEx", "%d %v", i, s)
+}
+func (r *resolvedRecorder) SetLinkDNSSEC(i int32, mode string) error {
+	return r.rec("SetLinkDNSSEC", "%d %s", i, mode)
+}
+func (r *resolvedRecorder) SetLinkDNSOverTLS(i int32, mode string) error {
+	return r.rec("SetLinkDNSOverTLS", "%d %s", i, mode)
 }
 
 func (r *resolvedRecorder) SetLinkDNS(i int32, a []resolvedAddr) error {
@@ -57,25 +76,66 @@ func TestResolvedApply(t *testing.T) {
 		testenv.Unavailable(t, "no lo: %v", err)
 	}
 	d := &DNS{
-		Servers:       []netip.AddrPort{netip.MustParseAddrPort("198.19.1.1:0"), netip.MustParseAddrPort("[fd00::1]:53"), netip.MustParseAddrPort("198.19.1.2:5353")},
+		Servers:       []netip.AddrPort{netip.MustParseAddrPort("198.19.1.1:0"), netip.MustParseAddrPort("[fd00::1]:53")},
 		SearchDomains: []string{"lab.example"},
 		RouteDomains:  []string{"corp.example"},
 		Default:       true,
 	}
+	onPort := *d
+	onPort.Servers = append(onPort.Servers, netip.MustParseAddrPort("198.19.1.2:5353"))
+	secure := *d
+	secure.DNSSEC, secure.OverTLS, secure.ServerName = "allow-downgrade", true, "dns.lab.example"
 	tests := []struct {
-		name   string
-		failOn string
-		want   []string
+		name            string
+		dns             *DNS
+		failOn, unknown string
+		want            []string
 	}{
-		{name: "all calls", want: []string{
+		{name: "all calls", dns: d, want: []string{
 			"SetLinkDNS %d [2:198.19.1.1 10:fd00::1]",
 			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
 			"SetLinkDefaultRoute %d true",
 			"Close ",
 		}},
-		{name: "refused halfway, recorded for RevertLink", failOn: "SetLinkDomains", want: []string{
+		{name: "refused halfway, recorded for RevertLink", dns: d, failOn: "SetLinkDomains", want: []string{
 			"SetLinkDNS %d [2:198.19.1.1 10:fd00::1]",
 			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
+			"Close ",
+		}},
+		{name: "a server on another port", dns: &onPort, want: []string{
+			"SetLinkDNSEx %d [2:198.19.1.1:0# 10:fd00::1:53# 2:198.19.1.2:5353#]",
+			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
+			"SetLinkDefaultRoute %d true",
+			"Close ",
+		}},
+		{name: "a resolved without SetLinkDNSEx skips that server", dns: &onPort, unknown: "SetLinkDNSEx", want: []string{
+			"SetLinkDNSEx %d [2:198.19.1.1:0# 10:fd00::1:53# 2:198.19.1.2:5353#]",
+			"SetLinkDNS %d [2:198.19.1.1 10:fd00::1]",
+			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
+			"SetLinkDefaultRoute %d true",
+			"Close ",
+		}},
+		{name: "DNSSEC and DNS over TLS with a server name", dns: &secure, want: []string{
+			"SetLinkDNSEx %d [2:198.19.1.1:0#dns.lab.example 10:fd00::1:53#dns.lab.example]",
+			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
+			"SetLinkDefaultRoute %d true",
+			"SetLinkDNSSEC %d allow-downgrade",
+			"SetLinkDNSOverTLS %d yes",
+			"Close ",
+		}},
+		{name: "a resolved without DNS over TLS still gets the servers", dns: &secure, unknown: "SetLinkDNSOverTLS", want: []string{
+			"SetLinkDNSEx %d [2:198.19.1.1:0#dns.lab.example 10:fd00::1:53#dns.lab.example]",
+			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
+			"SetLinkDefaultRoute %d true",
+			"SetLinkDNSSEC %d allow-downgrade",
+			"SetLinkDNSOverTLS %d yes",
+			"Close ",
+		}},
+		{name: "DNSSEC refused", dns: &secure, failOn: "SetLinkDNSSEC", want: []string{
+			"SetLinkDNSEx %d [2:198.19.1.1:0#dns.lab.example 10:fd00::1:53#dns.lab.example]",
+			"SetLinkDomains %d [{lab.example false} {corp.example true} {. true}]",
+			"SetLinkDefaultRoute %d true",
+			"SetLinkDNSSEC %d allow-downgrade",
 			"Close ",
 		}},
 	}
@@ -84,10 +144,10 @@ func TestResolvedApply(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "resolv.conf")
 			write(t, path, origResolvConf)
-			r := &resolvedRecorder{failOn: tc.failOn}
+			r := &resolvedRecorder{failOn: tc.failOn, unknown: tc.unknown}
 			rc := resolvConf{path: path, resolved: func() (resolvedOps, error) { return r, nil }}
 			done := &Applied{Interface: "lo"}
-			err := applyDNS(rc, Config{Interface: "lo", DNS: d, Checkpoint: func(*Applied) error {
+			err := applyDNS(rc, Config{Interface: "lo", DNS: tc.dns, Checkpoint: func(*Applied) error {
 				t.Error("checkpoint called: resolved needs no backup")
 				return nil
 			}}, done, t.Logf)
@@ -160,6 +220,8 @@ func TestResolvedWireSignatures(t *testing.T) {
 		want string
 	}{
 		{[]any{int32(0), []resolvedAddr{}}, "ia(iay)"},
+		{[]any{int32(0), []resolvedAddrEx{}}, "ia(iayqs)"},
+		{[]any{int32(0), "yes"}, "is"},
 		{[]any{int32(0), []resolvedDomain{}}, "ia(sb)"},
 		{[]any{int32(0), true}, "ib"},
 	} {
@@ -182,6 +244,18 @@ func (f fakeResolved) SetLinkDomains(i int32, d []resolvedDomain) *dbus.Error {
 }
 func (f fakeResolved) SetLinkDefaultRoute(i int32, b bool) *dbus.Error {
 	_ = f.r.SetLinkDefaultRoute(i, b)
+	return nil
+}
+func (f fakeResolved) SetLinkDNSEx(i int32, a []resolvedAddrEx) *dbus.Error {
+	_ = f.r.SetLinkDNSEx(i, a)
+	return nil
+}
+func (f fakeResolved) SetLinkDNSSEC(i int32, mode string) *dbus.Error {
+	_ = f.r.SetLinkDNSSEC(i, mode)
+	return nil
+}
+func (f fakeResolved) SetLinkDNSOverTLS(i int32, mode string) *dbus.Error {
+	_ = f.r.SetLinkDNSOverTLS(i, mode)
 	return nil
 }
 func (f fakeResolved) RevertLink(i int32) *dbus.Error {
@@ -230,13 +304,19 @@ func TestResolvedOverPrivateBus(t *testing.T) {
 	if err := applyResolved(r, "tun9", 42, d, &Applied{}, t.Logf); err != nil {
 		t.Fatal(err)
 	}
+	secure := &DNS{Servers: []netip.AddrPort{netip.MustParseAddrPort("198.19.1.1:853")}, DNSSEC: "yes", OverTLS: true, ServerName: "dns.lab.example"}
+	if err := applyResolved(r, "tun9", 42, secure, &Applied{}, t.Logf); err != nil {
+		t.Fatal(err)
+	}
 	if err := revertResolved(r, &AppliedDNS{Mode: modeResolved, Link: "tun9", IfIndex: 42}, func(int) (string, error) { return "tun9", nil }, t.Logf); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := "SetLinkDNS 42 [2:198.19.1.1]\nSetLinkDomains 42 [{lab.example false} {. true}]\nSetLinkDefaultRoute 42 true\nRevertLink 42"
+	want := "SetLinkDNS 42 [2:198.19.1.1]\nSetLinkDomains 42 [{lab.example false} {. true}]\nSetLinkDefaultRoute 42 true\n" +
+		"SetLinkDNSEx 42 [2:198.19.1.1:853#dns.lab.example]\nSetLinkDomains 42 []\nSetLinkDefaultRoute 42 false\nSetLinkDNSSEC 42 yes\nSetLinkDNSOverTLS 42 yes\n" +
+		"RevertLink 42"
 	rec.mu.Lock()
 	got := strings.Join(rec.calls, "\n")
 	rec.mu.Unlock()

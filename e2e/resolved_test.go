@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -134,6 +136,12 @@ func TestCvpnResolved(t *testing.T) {
 		domains      string
 		defaultRoute string
 		kill         bool
+		// dnsOption pushes the 2.6 "dns server 0" lines (each given the
+		// server's tunnel address) after the rest; a DNS-over-TLS
+		// server is not asked (the lab's server speaks plain DNS).
+		dnsOption  []string
+		dnssec     string
+		dnsOverTLS string
 	}{
 		{
 			name:         "split DNS",
@@ -151,13 +159,33 @@ func TestCvpnResolved(t *testing.T) {
 			defaultRoute: "yes",
 			kill:         true,
 		},
+		{
+			name: "dns option: DNSSEC, DNS over TLS with a name",
+			dnsOption: []string{
+				"dns server 0 address %s",
+				"dns server 0 resolve-domains corp.example",
+				"dns server 0 dnssec optional",
+				"dns server 0 transport DoT",
+				"dns server 0 sni dns.lab.example",
+			},
+			domains:      "~corp.example",
+			defaultRoute: "no",
+			dnssec:       "allow-downgrade",
+			dnsOverTLS:   "yes",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			lab.RequireResolved(t)
 			l := labPushingDNS(t, tc.push...)
+			pushMore(t, l, tc.dnsOption...)
 			r := startResolved(t, l)
-			serveDNS(t, l, tc.ask+".", l.ServerTunIP)
+			wantDNS := l.ServerTunIP.String()
+			if len(tc.dnsOption) > 0 {
+				wantDNS += "#dns.lab.example"
+			} else {
+				serveDNS(t, l, tc.ask+".", l.ServerTunIP)
+			}
 			profile := filepath.Join(l.Dir, "cvpn-client.ovpn")
 			if err := l.WriteClientProfile(profile, lab.ProfileOptions{}); err != nil {
 				t.Fatal(err)
@@ -168,11 +196,25 @@ func TestCvpnResolved(t *testing.T) {
 				t.Helper()
 				dns, domains, def := resolvedLink(t, r, lab.TunDev)
 				t.Logf("resolved's %s: dns %s, domain %s, default-route %s", lab.TunDev, dns, domains, def)
-				if dns != l.ServerTunIP.String() || domains != tc.domains || def != tc.defaultRoute {
+				if dns != wantDNS || domains != tc.domains || def != tc.defaultRoute {
 					t.Errorf("resolvectl on %s: dns %q, domain %q, default-route %q; want %q, %q, %q",
-						lab.TunDev, dns, domains, def, l.ServerTunIP, tc.domains, tc.defaultRoute)
+						lab.TunDev, dns, domains, def, wantDNS, tc.domains, tc.defaultRoute)
 				}
-				resolveVia(t, r, tc.ask, l.ServerTunIP.String(), lab.TunDev)
+				for verb, want := range map[string]string{"dnssec": tc.dnssec, "dnsovertls": tc.dnsOverTLS} {
+					if want == "" {
+						continue
+					}
+					out, err := r.Resolvectl(t.Context(), verb, lab.TunDev)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, got, _ := strings.Cut(out, "): "); got != want {
+						t.Errorf("resolvectl %s %s: %q, want %s", verb, lab.TunDev, out, want)
+					}
+				}
+				if tc.ask != "" {
+					resolveVia(t, r, tc.ask, l.ServerTunIP.String(), lab.TunDev)
+				}
 				if tc.outside != "" {
 					// No other link has a server: a name outside the
 					// routing domains has nobody to ask.
@@ -210,6 +252,36 @@ func TestCvpnResolved(t *testing.T) {
 				t.Errorf("resolvectl status differs after cvpn stopped\nbefore:\n%s\nafter:\n%s", before, after)
 			}
 		})
+	}
+}
+
+// pushMore makes the lab's server also push lines, each formatted with the
+// server's tunnel address, and restarts it.
+func pushMore(t *testing.T, l *lab.Lab, lines ...string) {
+	t.Helper()
+	if len(lines) == 0 {
+		return
+	}
+	var b strings.Builder
+	for _, line := range lines {
+		if strings.Contains(line, "%s") {
+			line = fmt.Sprintf(line, l.ServerTunIP)
+		}
+		b.WriteString("push \"" + line + "\"\n")
+	}
+	f, err := os.OpenFile(l.ServerConfigPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(b.String())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Server.Restart(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 }
 

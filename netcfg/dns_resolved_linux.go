@@ -69,33 +69,38 @@ var connectResolved = func() (resolvedOps, error) {
 	return connectBus(dbus.ConnectSystemBus)
 }
 
-// connectBus dials a bus with connect and returns resolved on it. The
-// timeout bounds the dial, the authentication and the name check, not the
-// connection's life: godbus closes a connection when the context it was
-// dialled with ends, so that context is cancelled by Close (or by the
-// timeout while connecting) and never by returning from here.
+// connectBus dials a bus with connect (dialBus) and returns resolved on it.
 func connectBus(connect func(...dbus.ConnOption) (*dbus.Conn, error)) (resolvedOps, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), resolvedTimout)
-	defer cancel()
-	life, end := context.WithCancel(context.Background())
-	stop := context.AfterFunc(ctx, end)
-	conn, err := connect(dbus.WithContext(life))
+	conn, err := dialBus(connect)
 	if err != nil {
-		end()
 		return nil, fmt.Errorf("connect to system bus: %w", err)
 	}
-	r, err := onBus(ctx, conn)
+	ctx, cancel := context.WithTimeout(context.Background(), resolvedTimout)
+	defer cancel()
+	return onBus(ctx, conn)
+}
+
+// dialBus connects with connect within resolvedTimout. godbus closes a
+// connection when the context it was dialled with ends, so a deadline
+// context must not be that context (it once was, and every call after the
+// dial failed with "use of closed network connection" against a real
+// systemd-resolved): the timeout ends the connection's context only while
+// connecting.
+func dialBus(connect func(...dbus.ConnOption) (*dbus.Conn, error)) (*dbus.Conn, error) {
+	life, end := context.WithCancel(context.Background())
+	timer := time.AfterFunc(resolvedTimout, end)
+	conn, err := connect(dbus.WithContext(life))
+	if !timer.Stop() {
+		if err == nil {
+			_ = conn.Close()
+		}
+		return nil, fmt.Errorf("no answer within %v: %w", resolvedTimout, context.DeadlineExceeded)
+	}
 	if err != nil {
 		end()
 		return nil, err
 	}
-	if !stop() {
-		// The timeout fired just now and is closing conn.
-		end()
-		return nil, fmt.Errorf("connect to system bus: %w", context.DeadlineExceeded)
-	}
-	r.end = end
-	return r, nil
+	return conn, nil
 }
 
 // onBus returns resolved on conn's bus; it takes over conn, closing it on
@@ -115,7 +120,6 @@ func onBus(ctx context.Context, conn *dbus.Conn) (busResolved, error) {
 type busResolved struct {
 	conn *dbus.Conn
 	obj  dbus.BusObject
-	end  context.CancelFunc // of the context conn was dialled with, if any
 }
 
 func (b busResolved) call(method string, args ...any) error {
@@ -141,13 +145,7 @@ func (b busResolved) SetLinkDefaultRoute(i int32, def bool) error {
 	return b.call("SetLinkDefaultRoute", i, def)
 }
 func (b busResolved) RevertLink(i int32) error { return b.call("RevertLink", i) }
-func (b busResolved) Close() error {
-	err := b.conn.Close()
-	if b.end != nil {
-		b.end()
-	}
-	return err
-}
+func (b busResolved) Close() error             { return b.conn.Close() }
 
 // applyResolved gives the link d's servers and domains. Search domains are
 // also routing domains there; RouteDomains are routing-only; Default adds

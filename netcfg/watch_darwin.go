@@ -93,8 +93,8 @@ func openRouteSocket() (*routeSocket, error) {
 
 func (s *routeSocket) Close() error { return s.f.Close() }
 
-// Read returns the route messages of one read. A read carries whole
-// messages; one that does not parse is dropped, with the others.
+// Read returns the route messages of one read, which carries whole
+// messages; one that does not parse is left out and named in the error.
 func (s *routeSocket) Read() ([]darwinRouteMsg, error) {
 	n, err := s.f.Read(s.buf)
 	if err != nil {

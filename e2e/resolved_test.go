@@ -36,9 +36,10 @@ func startResolved(t *testing.T, l *lab.Lab) *lab.Resolved {
 // startCvpnResolved starts cvpn as startCvpnPrivateResolv does, but in
 // resolved's mount namespace, where the system bus has systemd-resolved
 // on it: cvpn must pick it over resolv.conf.
-func startCvpnResolved(t *testing.T, l *lab.Lab, r *lab.Resolved, profile string) *cvpnClient {
+func startCvpnResolved(t *testing.T, l *lab.Lab, r *lab.Resolved, profile string, args ...string) *cvpnClient {
 	t.Helper()
-	argv := r.Enter(cvpnBinary(t), "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose", profile)
+	cmd := append([]string{cvpnBinary(t), "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose"}, args...)
+	argv := r.Enter(append(cmd, profile)...)
 	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
 	if err != nil {
 		t.Fatal(err)
@@ -136,6 +137,9 @@ func TestCvpnResolved(t *testing.T) {
 		domains      string
 		defaultRoute string
 		kill         bool
+		// tamper: another program replaces the link's DNS servers
+		// while cvpn runs with --enforce-routes, which sets them again.
+		tamper bool
 		// dnsOption pushes the 2.6 "dns server 0" lines (each given the
 		// server's tunnel address) after the rest; a DNS-over-TLS
 		// server is not asked (the lab's server speaks plain DNS).
@@ -150,6 +154,7 @@ func TestCvpnResolved(t *testing.T) {
 			outside:      "www.elsewhere.example",
 			domains:      "lab.example ~corp.example",
 			defaultRoute: "no",
+			tamper:       true,
 		},
 		{
 			name:         "full tunnel, kill -9 and recovery",
@@ -224,8 +229,34 @@ func TestCvpnResolved(t *testing.T) {
 				}
 			}
 
-			c := startCvpnResolved(t, l, r, profile)
+			var args []string
+			if tc.tamper {
+				args = append(args, "--enforce-routes")
+			}
+			c := startCvpnResolved(t, l, r, profile, args...)
 			check(c)
+			if tc.tamper {
+				// Two polls of the DNS watch see cvpn's own settings:
+				// no warning. Then another program's change is seen,
+				// reported, and undone.
+				time.Sleep(5 * time.Second)
+				const changed = "was changed by another program"
+				if strings.Contains(c.Log(), changed) {
+					t.Fatalf("the DNS watch reported a change nobody made:\n%s", c.LogTail(20))
+				}
+				if _, err := r.Resolvectl(t.Context(), "dns", lab.TunDev, "192.0.2.99"); err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+				defer cancel()
+				if err := c.WaitFor(ctx, "the systemd-resolved DNS settings of "+lab.TunDev+" "+changed); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.WaitFor(ctx, "cvpn set it again"); err != nil {
+					t.Fatal(err)
+				}
+				check(c)
+			}
 			if tc.kill {
 				idx := tunIndex(t, r)
 				stopCvpn(t, c, syscall.SIGKILL)

@@ -46,7 +46,8 @@ func (r *resolvedReader) read() ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), resolvedTimout)
 	defer cancel()
 	if r.conn == nil {
-		conn, err := dbus.ConnectSystemBus(dbus.WithContext(ctx))
+		// Not ctx: godbus closes a connection when its context ends.
+		conn, err := dialBus(dbus.ConnectSystemBus)
 		if err != nil {
 			return nil, fmt.Errorf("read resolved link: connect to system bus: %w", err)
 		}

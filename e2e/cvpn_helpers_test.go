@@ -94,7 +94,9 @@ func startCvpnFile(t *testing.T, l *lab.Lab, profile string, noWait bool, args .
 	if !noWait {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		if err := p.WaitFor(ctx, "connected "); err != nil {
+		// At the start of a line (--verbose logs come first): under
+		// redirect-gateway the IPv6 warning says "while connected (".
+		if err := p.WaitFor(ctx, "\nconnected "); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -47,7 +47,8 @@ func startCvpnPrivateResolv(t *testing.T, l *lab.Lab, profile, resolv string, ar
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	if err := p.WaitFor(ctx, "connected "); err != nil {
+	// At the start of a line, as in startCvpn.
+	if err := p.WaitFor(ctx, "\nconnected "); err != nil {
 		t.Fatal(err)
 	}
 	return &cvpnClient{Process: p, profile: profile}

@@ -20,8 +20,9 @@ const (
 	// device now wins over the recorded one (a lower metric, or it
 	// replaced the recorded route in place).
 	RouteOverridden
-	// DNSChanged: the resolv.conf Apply wrote (Path) no longer holds
-	// what cvpn wrote.
+	// DNSChanged: the DNS settings Apply made (Path names them: a
+	// resolv.conf, systemd-resolved's link settings, a configd key) no
+	// longer hold what cvpn set.
 	DNSChanged
 )
 
@@ -47,7 +48,7 @@ type Change struct {
 	// device (unreachable, blackhole).
 	ByDevice string
 	ByMetric int
-	// Path is the file that changed (DNSChanged only).
+	// Path names the DNS settings that changed (DNSChanged only).
 	Path string
 }
 

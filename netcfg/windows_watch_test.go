@@ -196,7 +196,10 @@ func TestWindowsWatchReportsAndStops(t *testing.T) {
 		if afterStop {
 			t.Error("onChange called after Stop")
 		}
-		changes <- c
+		select {
+		case changes <- c:
+		default: // the flood below: only the first change is looked at
+		}
 	}, t.Logf)
 	if err != nil {
 		t.Fatal(err)

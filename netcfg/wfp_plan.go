@@ -333,8 +333,9 @@ var wfpLive = struct {
 	m map[string]wfpSession
 }{m: map[string]wfpSession{}}
 
-// installWFP opens a dynamic session and adds the sublayer and filters in
-// one transaction; on failure nothing stays behind.
+// installWFP opens a dynamic session, adds the sublayer, and adds the
+// filters in one transaction; on failure it closes the session, which
+// takes whatever was added with it.
 func installWFP(ops winOps, tunnel string, filters []wfpFilter, logf Logf) error {
 	s, err := ops.OpenWFP("cvpn " + tunnel)
 	if err != nil {
@@ -362,10 +363,10 @@ func installWFP(ops winOps, tunnel string, filters []wfpFilter, logf Logf) error
 	return nil
 }
 
+// fillWFP adds the sublayer before the transaction begins, so that its
+// expected failure when another tunnel's session added it already cannot
+// spoil the transaction (whether it would is unverified).
 func fillWFP(s wfpSession, filters []wfpFilter, logf Logf) error {
-	if err := s.Begin(); err != nil {
-		return fmt.Errorf("begin filter transaction: %w", err)
-	}
 	err := s.AddSublayer(wfpSublayer{Key: wfpSublayerKey, Name: wfpSublayerName, Weight: wfpSublayerWeight})
 	switch {
 	case err == nil:
@@ -373,6 +374,9 @@ func fillWFP(s wfpSession, filters []wfpFilter, logf Logf) error {
 		logf.printf("wfp: sublayer %s already there (another tunnel's); sharing it", wfpSublayerKey)
 	default:
 		return fmt.Errorf("add wfp sublayer: %w", err)
+	}
+	if err := s.Begin(); err != nil {
+		return fmt.Errorf("begin filter transaction: %w", err)
 	}
 	for _, f := range filters {
 		if err := s.AddFilter(f); err != nil {

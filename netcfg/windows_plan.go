@@ -23,6 +23,8 @@ package netcfg
 //     on-link into the tunnel instead: its packets go where no one
 //     answers (the tunnel carries the other family only) rather than
 //     leaking around it. Senders see a timeout, not an immediate error.
+//     The WFP leak block (wfp_plan.go) is what really stops such traffic
+//     on the other interfaces.
 //   - DNS servers are set on the tunnel interface unless the DNS is split
 //     (RouteDomains and not Default). Windows asks the servers of every
 //     interface (smart multi-homed resolution), so for Default an NRPT

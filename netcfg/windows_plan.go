@@ -151,10 +151,12 @@ func nrptServers(s []netip.Addr) string {
 	return strings.Join(parts, ";")
 }
 
-// planWindows orders what Apply does: MTU, addresses, the routes that
-// keep destinations outside the tunnel (looked up before the tunnel's own
-// routes exist), the tunnel's routes, then DNS. Things it leaves out are
-// logged.
+// planWindows orders what Apply does: MTU, addresses, the WFP filters
+// (before any route moves traffic), the routes that keep destinations
+// outside the tunnel (the server, bypass-dhcp, block-local's gateway,
+// net_gateway; looked up before the tunnel's own routes exist), the
+// tunnel's routes and block-local's halves, then DNS. Things it leaves
+// out are logged.
 func planWindows(cfg Config, v winView, logf Logf) ([]winOp, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err

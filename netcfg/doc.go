@@ -19,7 +19,9 @@
 //	macOS:   darwin_plan.go + routes_darwin.go (AF_ROUTE, ifconfig),
 //	         darwin_dns.go (scutil), darwin_watch.go + watch_darwin.go
 //	Windows: windows_plan.go + routes_windows.go (IP Helper, NRPT),
-//	         wfp_plan.go + wfp_windows.go (WFP), watch_windows.go
+//	         windows_local.go + ifaces_windows.go (bypass-dhcp, block-local),
+//	         wfp_plan.go + wfp_windows.go (WFP),
+//	         windows_watch.go + watch_windows.go (NotifyRouteChange2)
 //	all:     watch.go, watch_dns.go (the DNS poll and its per-OS probes)
 //
 // Each OS layer reaches the system through a small interface that tests

@@ -55,6 +55,11 @@ type Options struct {
 	// diagnostic knob (and how tests reach the PRF path against a 2.6
 	// server); profiles with force-tls-key-material-export then fail.
 	NoKeyExport bool
+	// WebAuth says the Prompter can open a URL in the user's browser
+	// (PromptWebAuth): the session then announces IV_SSO webauth and
+	// openurl. CR_TEXT questions are announced whenever there is a
+	// Prompter.
+	WebAuth bool
 }
 
 // Link describes the transport of one connection, for Configure: the
@@ -97,6 +102,11 @@ const (
 	// PromptProxyAuth asks for the Username and Password of the HTTP or
 	// SOCKS proxy named in Prompt.Proxy.
 	PromptProxyAuth
+	// PromptWebAuth asks the user's side to open Prompt.URL in a browser
+	// to finish signing in (OpenVPN's WEB_AUTH / OPEN_URL). The answer
+	// carries nothing: the server decides once the user is done there.
+	// Sent only when Options.WebAuth says the user's side can do it.
+	PromptWebAuth
 )
 
 // Prompt is one request for credentials.
@@ -118,6 +128,8 @@ type Prompt struct {
 	Retry string
 	// Proxy is the proxy's host:port for PromptProxyAuth.
 	Proxy string
+	// URL is the page to open for PromptWebAuth (http or https only).
+	URL string
 }
 
 // Answer is the user's reply to a Prompt.

@@ -71,6 +71,10 @@ type link struct {
 	occExit chan struct{}
 	kevents chan keyEvent
 	kick    chan struct{}
+	// pending carries the user's answers to INFO_PRE requests, asked
+	// in their own goroutines so the control channel keeps running.
+	pending chan pendingReply
+	asking  bool // a pending question is out (run loop only)
 	done    chan struct{}
 	wg      sync.WaitGroup
 
@@ -118,6 +122,7 @@ func newLink(s *Session, r *profile.Remote, host string, addr netip.AddrPort, co
 		occExit: make(chan struct{}, 1),
 		kevents: make(chan keyEvent, 4),
 		kick:    make(chan struct{}, 1),
+		pending: make(chan pendingReply, 1),
 		done:    make(chan struct{}),
 		dbuf:    make([]byte, datachannel.Headroom+64+datachannel.Tailroom),
 	}
@@ -216,6 +221,10 @@ func (l *link) run(ctx context.Context) error {
 			return errServerExit
 		case ev := <-l.kevents:
 			if err := l.handleKeyEvent(ctx, ev, time.Now()); err != nil {
+				return err
+			}
+		case r := <-l.pending:
+			if err := l.handlePendingReply(r); err != nil {
 				return err
 			}
 		case <-l.kick:

@@ -141,6 +141,9 @@ func (l *link) handleMessage(ctx context.Context, m push.Message, now time.Time)
 		l.pushUntil = now.Add(timeout)
 		l.s.setState(StateAuthenticating, StateChange{Detail: "authentication pending", Remote: l.addr})
 	case *push.Info:
+		if m.Pre && (m.WebAuth != nil || m.CRText != nil) {
+			return l.handleInfoPre(ctx, m, now)
+		}
 		l.s.logf.printf("server info: %s", m.Text)
 		l.s.events.push(&Info{Time: now, Text: m.Text})
 	case *push.Restart:

@@ -72,6 +72,7 @@ func (s *Session) kmParams(r *profile.Remote) (kmParams, error) {
 		CompStubs:  p.Compression.Allow != profile.AllowNo,
 		GUIVersion: s.opts.Version,
 	}
+	pi.SSO = ssoMethods(s.opts)
 	if p.PushPeerInfo {
 		for _, v := range p.PeerInfoVars() {
 			pi.UserVars = append(pi.UserVars, keymethod2.Var{Name: v.Name, Value: v.Value})

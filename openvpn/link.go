@@ -75,6 +75,7 @@ type link struct {
 	// in their own goroutines so the control channel keeps running.
 	pending chan pendingReply
 	asking  bool // a pending question is out (run loop only)
+	life    sessionLife
 	done    chan struct{}
 	wg      sync.WaitGroup
 

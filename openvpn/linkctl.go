@@ -197,6 +197,7 @@ func (l *link) establish(ctx context.Context, opts *push.Options, now time.Time)
 	if opts.AuthToken != "" {
 		l.s.auth.setToken(opts.AuthToken, opts.AuthTokenUser)
 	}
+	l.startSessionLife(opts.SessionTimeout, now)
 	dc, err := l.makeDC(ks)
 	if err != nil {
 		return fatal(fmt.Errorf("%w: %v", ErrNegotiation, err))

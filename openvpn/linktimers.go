@@ -57,6 +57,7 @@ func (l *link) nextDeadline(now time.Time) time.Time {
 		if l.lame != nil {
 			earlier(l.lameEnd)
 		}
+		earlier(l.sessionLifeDeadline())
 	}
 	return next
 }
@@ -108,6 +109,9 @@ func (l *link) tick(now time.Time) error {
 			return fatal(fmt.Errorf("%w: no packets from the server for %v (ping-exit)", ErrHalted, l.pingTimeout))
 		}
 		return errPingRestart
+	}
+	if err := l.checkSessionLife(now); err != nil {
+		return err
 	}
 	if l.ping > 0 && now.Sub(l.s.epoch.Add(time.Duration(l.s.lastSend.Load()))) >= l.ping {
 		l.sendData(datachannel.PutPing)

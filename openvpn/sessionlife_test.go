@@ -1,0 +1,60 @@
+package openvpn
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSessionTimeoutWarnsAndReconnects: a pushed session-timeout is
+// announced ahead of its end, and at the end the session connects again
+// instead of stopping as a stock client would.
+func TestSessionTimeoutWarnsAndReconnects(t *testing.T) {
+	f := newFakeServer(t, func(n int) string {
+		if n == 1 {
+			return testPush + ",session-timeout 2"
+		}
+		return testPush
+	})
+	start := time.Now()
+	s, err := Dial(t.Context(), testProfile(t, f.port()), newPipeDevice(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := record(s)
+	r.waitFor(t, StateConnected, 2)
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("reconnected after %v, before the 2 s session-timeout", took)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.checkEdges(t)
+	var warned, ended bool
+	for _, ev := range r.events {
+		switch ev := ev.(type) {
+		case *Warning:
+			warned = warned || strings.Contains(ev.Message, "the server ends this session at")
+		case *StateChange:
+			ended = ended || (ev.Err != nil && strings.Contains(ev.Err.Error(), "session-timeout"))
+		}
+	}
+	if !warned {
+		t.Error("no warning ahead of the session's end")
+	}
+	if !ended {
+		t.Error("no state change names the session-timeout as the reason to reconnect")
+	}
+}
+
+func TestWarnAhead(t *testing.T) {
+	for d, want := range map[time.Duration]time.Duration{
+		10 * time.Second: 2 * time.Second,
+		time.Hour:        5 * time.Minute,
+		8 * time.Hour:    5 * time.Minute,
+	} {
+		if got := warnAhead(d); got != want {
+			t.Errorf("warnAhead(%v) = %v, want %v", d, got, want)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 	"github.com/cvpn/cvpn/credstore"
 	"github.com/cvpn/cvpn/e2e/lab"
 	"github.com/cvpn/cvpn/internal/keyringtest"
-	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
 )
 
@@ -185,7 +185,7 @@ func TestServiceKeyPassphrase(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer events.Close()
-		if _, err := c.Connect(ctx, service.ConnectBody{Name: "p12", Profile: string(data)}); err != nil {
+		if _, err := c.Connect(ctx, api.ConnectBody{Name: "p12", Profile: string(data)}); err != nil {
 			t.Fatal(err)
 		}
 		answers := []string{"wrong", passphrase}
@@ -203,7 +203,7 @@ func TestServiceKeyPassphrase(t *testing.T) {
 				if len(answers) == 0 {
 					t.Fatalf("asked again: %v", kinds)
 				}
-				if err := c.Answer(ctx, service.AnswerBody{ID: p.ID, Password: answers[0]}); err != nil {
+				if err := c.Answer(ctx, api.AnswerBody{ID: p.ID, Password: answers[0]}); err != nil {
 					t.Fatal(err)
 				}
 				answers = answers[1:]

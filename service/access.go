@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
 )
@@ -20,18 +21,18 @@ func (s *Server) guardAccess(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, ok := r.Context().Value(peerKey{}).(peerResult)
 		if !ok {
-			writeError(w, http.StatusForbidden, CodePermission, "permission denied: unknown caller")
+			writeError(w, http.StatusForbidden, api.CodePermission, "permission denied: unknown caller")
 			return
 		}
 		if res.err != nil {
 			s.logf("refused a request: %v", res.err)
-			writeError(w, http.StatusForbidden, CodePermission,
+			writeError(w, http.StatusForbidden, api.CodePermission,
 				"permission denied: the cvpn service could not tell who is calling: "+res.err.Error())
 			return
 		}
 		if err := s.allowed(r.Context(), res.peer); err != nil {
 			s.logf("refused %s %s from uid %d (pid %d): %v", r.Method, r.URL.Path, res.peer.UID, res.peer.PID, err)
-			writeError(w, http.StatusForbidden, CodePermission, err.Error())
+			writeError(w, http.StatusForbidden, api.CodePermission, err.Error())
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
 )
@@ -44,7 +45,7 @@ func TestAccessPolicy(t *testing.T) {
 			s := &Server{Sessions: tt.src}
 			reached := false
 			h := s.guardAccess(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
-			req := httptest.NewRequest(http.MethodGet, PathStatus, nil)
+			req := httptest.NewRequest(http.MethodGet, api.PathStatus, nil)
 			if tt.peer != nil {
 				req = req.WithContext(context.WithValue(req.Context(), peerKey{}, *tt.peer))
 			}

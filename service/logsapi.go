@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cvpn/cvpn/service/api"
 )
 
 // Log file names inside the log directory (see package logs).
@@ -28,7 +30,7 @@ const (
 // 0600; this is how the console user reads them.
 func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	if s.Logs == nil {
-		writeError(w, http.StatusNotFound, CodeInternal, "logs: this service keeps no logs")
+		writeError(w, http.StatusNotFound, api.CodeInternal, "logs: this service keeps no logs")
 		return
 	}
 	name := diagnosticLog
@@ -39,7 +41,7 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("lines"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "logs: lines must be a number ≥ 0")
+			writeError(w, http.StatusBadRequest, api.CodeBadRequest, "logs: lines must be a number ≥ 0")
 			return
 		}
 		lines = n
@@ -125,11 +127,11 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	if err := s.writeBundle(r, zw); err != nil {
-		writeError(w, http.StatusInternalServerError, CodeInternal, "logs export: "+err.Error())
+		writeError(w, http.StatusInternalServerError, api.CodeInternal, "logs export: "+err.Error())
 		return
 	}
 	if err := zw.Close(); err != nil {
-		writeError(w, http.StatusInternalServerError, CodeInternal, "logs export: "+err.Error())
+		writeError(w, http.StatusInternalServerError, api.CodeInternal, "logs export: "+err.Error())
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")

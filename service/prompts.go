@@ -10,71 +10,102 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/openvpn"
-	"github.com/cvpn/cvpn/tunnel"
+	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/service/api"
 )
 
 // promptTimeout is how long a tunnel waits for someone to answer a
-// credential prompt before giving up on the attempt.
-const promptTimeout = 3 * time.Minute
+// credential prompt before giving up on the attempt. A browser sign-in
+// gets longer: the user may have to find a security key or an
+// authenticator app, and the user's side gives up first (with
+// api.ReasonSAMLTimeout) so the reason is the precise one.
+const (
+	promptTimeout     = 3 * time.Minute
+	samlPromptTimeout = 10 * time.Minute
+)
 
 // prompts bridges the engine's Prompter calls (which block) to the API:
 // each call becomes a Prompt event and waits for the matching answer.
-// Secrets arrive only in AnswerBody and go straight to the engine.
+// Secrets arrive only in an AnswerBody and go straight to the engine.
+//
+// Prompts do not travel through the tunnel manager's event bus (the
+// manager knows nothing of the API): each event stream subscribes here as
+// well, and gets the prompts still waiting in the same step, so that none
+// is missed or sent twice.
 type prompts struct {
 	mu      sync.Mutex
 	waiting map[string]*pendingPrompt
+	subs    map[chan api.Prompt]struct{}
 }
 
 type pendingPrompt struct {
-	p     Prompt
-	reply chan AnswerBody
+	p     api.Prompt
+	reply chan api.AnswerBody
 }
 
+// promptBuffer is how many prompts a stream may lag behind; there are at
+// most a few tunnels, each with one prompt at a time.
+const promptBuffer = 16
+
 // prompter returns the Prompter for one tunnel.
-func (s *Server) prompter(tunnelName string) openvpn.Prompter {
+func (s *Server) prompter(prof *profile.Profile) openvpn.Prompter {
 	return openvpn.PrompterFunc(func(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
-		p := describe(tunnelName, req)
+		p := describe(prof, req)
 		reply := s.prompts.add(p)
 		defer s.prompts.remove(p.ID)
-		s.Manager.Publish(tunnel.Event{Kind: tunnel.EventPrompt, Tunnel: tunnelName, Prompt: p})
-		s.logf("%s: waiting for %s credentials (prompt %s)", tunnelName, p.Kind, p.ID)
-		timer := time.NewTimer(promptTimeout)
+		s.logf("%s: waiting for %s credentials (prompt %s)", prof.Name, p.Kind, p.ID)
+		wait, timeoutReason := promptTimeout, api.ReasonPromptTimeout
+		if p.Kind == api.PromptSAML {
+			wait, timeoutReason = samlPromptTimeout, api.ReasonSAMLTimeout
+		}
+		timer := time.NewTimer(wait)
 		defer timer.Stop()
 		select {
 		case a := <-reply:
 			if a.Cancel {
-				return nil, fmt.Errorf("sign-in: %w by the user", openvpn.ErrCanceled)
+				reason := a.Reason
+				if reason == "" {
+					reason = api.ReasonCanceled
+				}
+				return nil, &promptError{reason: reason, msg: fmt.Sprintf("sign-in: %v by the user", openvpn.ErrCanceled)}
 			}
 			return &openvpn.Answer{Username: a.Username, Password: a.Password, Response: a.Response}, nil
 		case <-timer.C:
-			return nil, fmt.Errorf("sign-in: nobody answered within %v: %w", promptTimeout, openvpn.ErrCanceled)
+			return nil, &promptError{reason: timeoutReason,
+				msg: fmt.Sprintf("sign-in: nobody answered within %v: %v", wait, openvpn.ErrCanceled)}
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 	})
 }
 
-// describe turns an engine prompt into its API form.
-func describe(tunnelName string, req *openvpn.Prompt) Prompt {
+// describe turns an engine prompt into its API form. The engine asks a
+// federated (AWS SAML) profile's CRV1 challenge like any other; for the
+// user's side it is a browser sign-in at the challenge's URL, so it is
+// told apart here, by the profile.
+func describe(prof *profile.Profile, req *openvpn.Prompt) api.Prompt {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	p := Prompt{ID: hex.EncodeToString(id[:]), Tunnel: tunnelName, Username: req.Username,
+	p := api.Prompt{ID: hex.EncodeToString(id[:]), Tunnel: prof.Name, Username: req.Username,
 		AskUsername: req.AskUsername, AskPassword: req.AskPassword, Retry: req.Retry}
 	switch req.Kind {
 	case openvpn.PromptPassphrase:
-		p.Kind, p.AskPassword = "passphrase", true
+		p.Kind, p.AskPassword = api.PromptPassphrase, true
 	case openvpn.PromptProxyAuth:
-		p.Kind, p.Proxy = "proxy", req.Proxy
+		p.Kind, p.Proxy = api.PromptProxy, req.Proxy
 	case openvpn.PromptChallenge:
-		p.Kind = "challenge"
+		p.Kind = api.PromptChallenge
 		if c := req.Challenge; c != nil {
 			p.Challenge, p.Echo = c.Text, c.Echo
 			if p.Username == "" {
 				p.Username = c.Username
 			}
+			if prof.Auth.Federated {
+				p.Kind, p.URL, p.Challenge, p.Echo = api.PromptSAML, c.Text, "", false
+			}
 		}
 	default:
-		p.Kind = "userpass"
+		p.Kind = api.PromptUserPass
 		if sc := req.StaticChallenge; sc != nil {
 			p.Challenge, p.Echo = sc.Text, sc.Echo
 		}
@@ -82,14 +113,20 @@ func describe(tunnelName string, req *openvpn.Prompt) Prompt {
 	return p
 }
 
-func (ps *prompts) add(p Prompt) chan AnswerBody {
+func (ps *prompts) add(p api.Prompt) chan api.AnswerBody {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if ps.waiting == nil {
 		ps.waiting = make(map[string]*pendingPrompt)
 	}
-	pp := &pendingPrompt{p: p, reply: make(chan AnswerBody, 1)}
+	pp := &pendingPrompt{p: p, reply: make(chan api.AnswerBody, 1)}
 	ps.waiting[p.ID] = pp
+	for ch := range ps.subs {
+		select {
+		case ch <- p:
+		default: // a stream this far behind has lost events anyway
+		}
+	}
 	return pp.reply
 }
 
@@ -100,7 +137,7 @@ func (ps *prompts) remove(id string) {
 }
 
 // answer delivers a, once; false if no such prompt waits.
-func (ps *prompts) answer(a AnswerBody) bool {
+func (ps *prompts) answer(a api.AnswerBody) bool {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	pp, ok := ps.waiting[a.ID]
@@ -112,14 +149,24 @@ func (ps *prompts) answer(a AnswerBody) bool {
 	return true
 }
 
-// pending lists the prompts still waiting, oldest tunnel name first.
-func (ps *prompts) pending() []Prompt {
+// subscribe returns the prompts waiting now, by tunnel name, and a channel
+// of those asked from now on, until stop.
+func (ps *prompts) subscribe() (pending []api.Prompt, ch <-chan api.Prompt, stop func()) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	out := make([]Prompt, 0, len(ps.waiting))
+	pending = make([]api.Prompt, 0, len(ps.waiting))
 	for _, pp := range ps.waiting {
-		out = append(out, pp.p)
+		pending = append(pending, pp.p)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Tunnel < out[j].Tunnel })
-	return out
+	sort.Slice(pending, func(i, j int) bool { return pending[i].Tunnel < pending[j].Tunnel })
+	c := make(chan api.Prompt, promptBuffer)
+	if ps.subs == nil {
+		ps.subs = make(map[chan api.Prompt]struct{})
+	}
+	ps.subs[c] = struct{}{}
+	return pending, c, func() {
+		ps.mu.Lock()
+		delete(ps.subs, c)
+		ps.mu.Unlock()
+	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
@@ -42,13 +43,13 @@ type peerKey struct{}
 // Handler returns the API's HTTP handler, wrapped in the access check.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+PathStatus, s.status)
-	mux.HandleFunc("POST "+PathConnect, s.connect)
-	mux.HandleFunc("POST "+PathDisconnect, s.disconnect)
-	mux.HandleFunc("GET "+PathEvents, s.events)
-	mux.HandleFunc("POST "+PathAnswer, s.answer)
-	mux.HandleFunc("GET "+PathLogs, s.logs)
-	mux.HandleFunc("GET "+PathLogsExport, s.export)
+	mux.HandleFunc("GET "+api.PathStatus, s.status)
+	mux.HandleFunc("POST "+api.PathConnect, s.connect)
+	mux.HandleFunc("POST "+api.PathDisconnect, s.disconnect)
+	mux.HandleFunc("GET "+api.PathEvents, s.events)
+	mux.HandleFunc("POST "+api.PathAnswer, s.answer)
+	mux.HandleFunc("GET "+api.PathLogs, s.logs)
+	mux.HandleFunc("GET "+api.PathLogsExport, s.export)
 	return s.guardAccess(mux)
 }
 
@@ -96,11 +97,8 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.statusBody(r.Context()))
 }
 
-func (s *Server) statusBody(ctx context.Context) StatusBody {
-	body := StatusBody{Version: s.Version, Tunnels: s.Manager.List()}
-	if body.Tunnels == nil {
-		body.Tunnels = []tunnel.Status{}
-	}
+func (s *Server) statusBody(ctx context.Context) api.StatusBody {
+	body := api.StatusBody{Version: s.Version, Tunnels: apiStatuses(s.Manager.List())}
 	if s.Sessions != nil {
 		sess, err := s.Sessions.Sessions(ctx)
 		if err != nil {
@@ -121,21 +119,21 @@ func (s *Server) statusBody(ctx context.Context) StatusBody {
 }
 
 func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
-	var body ConnectBody
-	if !readJSON(w, r, &body) {
+	var body api.ConnectBody
+	if !readJSON(w, r, &body, maxBody) {
 		return
 	}
 	if body.Name == "" || body.Profile == "" {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "connect: a profile name and text are required")
+		writeError(w, http.StatusBadRequest, api.CodeBadRequest, "connect: a profile name and text are required")
 		return
 	}
 	if err := profile.ValidName(body.Name); err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "connect: "+err.Error())
+		writeError(w, http.StatusBadRequest, api.CodeBadRequest, "connect: "+err.Error())
 		return
 	}
 	p, err := profile.Parse([]byte(body.Profile), profile.ParseOptions{Name: body.Name})
 	if err != nil {
-		writeError(w, http.StatusBadRequest, CodeInvalidProfile, err.Error())
+		writeError(w, http.StatusBadRequest, api.CodeInvalidProfile, err.Error())
 		return
 	}
 	p.Name = body.Name
@@ -144,7 +142,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	t, err := s.Manager.Connect(r.Context(), tunnel.Request{
 		Profile:       p,
 		Device:        body.Device,
-		Prompter:      s.prompter(p.Name),
+		Prompter:      s.prompter(p),
 		NoKeyExport:   body.NoKeyExport,
 		Owner:         pr.UID,
 		EnforceRoutes: body.EnforceRoutes,
@@ -155,7 +153,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, code, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusAccepted, t.Status())
+	writeJSON(w, http.StatusAccepted, apiStatus(t.Status()))
 }
 
 // classify maps the manager's errors to HTTP statuses and API codes.
@@ -164,22 +162,22 @@ func classify(err error) (int, string) {
 	var users *userguard.TooManyUsersError
 	switch {
 	case errors.As(err, &conflict):
-		return http.StatusConflict, CodeConflict
+		return http.StatusConflict, api.CodeConflict
 	case errors.As(err, &users):
-		return http.StatusForbidden, CodeTooManyUsers
+		return http.StatusForbidden, api.CodeTooManyUsers
 	case errors.Is(err, tunnel.ErrAlreadyUp):
-		return http.StatusConflict, CodeAlreadyConnected
+		return http.StatusConflict, api.CodeAlreadyConnected
 	case errors.Is(err, tunnel.ErrTooMany):
-		return http.StatusConflict, CodeTooMany
+		return http.StatusConflict, api.CodeTooMany
 	case errors.Is(err, tunnel.ErrNotConnected):
-		return http.StatusNotFound, CodeNotConnected
+		return http.StatusNotFound, api.CodeNotConnected
 	}
-	return http.StatusInternalServerError, CodeInternal
+	return http.StatusInternalServerError, api.CodeInternal
 }
 
 func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
-	var body DisconnectBody
-	if !readJSON(w, r, &body) {
+	var body api.DisconnectBody
+	if !readJSON(w, r, &body, maxBody) {
 		return
 	}
 	pr := peerOf(r)
@@ -202,68 +200,90 @@ func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
 }
 
 // events streams every event as a JSON line until the client goes away.
-// It starts with one state event per tunnel so a client that attaches late
-// (the GUI after a restart) knows where things stand.
+// It starts with one state event per tunnel and the prompts still waiting,
+// so a client that attaches late (the GUI after a restart) knows where
+// things stand.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	ch, stop := s.Manager.Subscribe()
 	defer stop()
+	pending, asks, stopAsks := s.prompts.subscribe()
+	defer stopAsks()
 	fl, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(w)
-	for _, st := range s.Manager.List() {
+	for _, st := range apiStatuses(s.Manager.List()) {
 		st := st
-		_ = enc.Encode(tunnel.Event{Time: time.Now(), Kind: tunnel.EventState, Tunnel: st.Profile, State: st.State, Status: &st})
+		_ = enc.Encode(api.Event{Time: time.Now(), Kind: api.EventState, Tunnel: st.Profile, State: st.State, Status: &st})
 	}
-	for _, p := range s.prompts.pending() {
-		_ = enc.Encode(tunnel.Event{Time: time.Now(), Kind: tunnel.EventPrompt, Tunnel: p.Tunnel, Prompt: p})
+	for _, p := range pending {
+		_ = enc.Encode(promptEvent(p))
 	}
 	if fl != nil {
 		fl.Flush()
 	}
 	for {
+		var ev api.Event
 		select {
 		case <-r.Context().Done():
 			return
-		case ev, ok := <-ch:
+		case tev, ok := <-ch:
 			if !ok {
 				return
 			}
-			if err := enc.Encode(ev); err != nil {
-				return
-			}
-			if fl != nil && len(ch) == 0 {
-				fl.Flush()
-			}
+			ev = apiEvent(tev)
+		case p := <-asks:
+			ev = promptEvent(p)
+		}
+		if err := enc.Encode(ev); err != nil {
+			return
+		}
+		if fl != nil && len(ch) == 0 && len(asks) == 0 {
+			fl.Flush()
 		}
 	}
 }
 
+func promptEvent(p api.Prompt) api.Event {
+	return api.Event{Time: time.Now(), Kind: api.EventPrompt, Tunnel: p.Tunnel, Prompt: &p}
+}
+
+// answer hands an AnswerBody to the prompt waiting for it. The body may
+// hold a SAML assertion (api.MaxAnswerSize); like every secret it is never
+// logged, and only its ID is.
 func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
-	var body AnswerBody
-	if !readJSON(w, r, &body) {
+	var body api.AnswerBody
+	if !readJSON(w, r, &body, api.MaxAnswerSize+4<<10) {
 		return
 	}
-	// Register the secrets before anything could log them.
+	// Register the secrets before anything could log them. An assertion
+	// is too long for the redactor's list (and would push the passwords
+	// out of it): it is base64, which the redactor's blob rule removes.
 	if s.Logs != nil {
 		for _, v := range []string{body.Password, body.Response} {
-			s.Logs.Redactor().RegisterSecret(v)
+			if len(v) <= maxRegisteredSecret {
+				s.Logs.Redactor().RegisterSecret(v)
+			}
 		}
 	}
 	if !s.prompts.answer(body) {
-		writeError(w, http.StatusNotFound, CodeNoPrompt, fmt.Sprintf("answer: no prompt %q is waiting (it was answered, canceled or timed out)", body.ID))
+		writeError(w, http.StatusNotFound, api.CodeNoPrompt, fmt.Sprintf("answer: no prompt %q is waiting (it was answered, canceled or timed out)", body.ID))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// maxBody bounds request bodies: a profile is at most profile.MaxProfileSize.
+// maxRegisteredSecret is the longest answer registered with the redactor.
+const maxRegisteredSecret = 4 << 10
+
+// maxBody bounds the other request bodies: a profile is at most
+// profile.MaxProfileSize.
 const maxBody = profile.MaxProfileSize + 64<<10
 
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "read request: "+err.Error())
+		writeError(w, http.StatusBadRequest, api.CodeBadRequest, "read request: "+err.Error())
 		return false
 	}
 	return true
@@ -276,5 +296,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, ErrorBody{Code: code, Message: msg})
+	writeJSON(w, status, api.ErrorBody{Code: code, Message: msg})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
 	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
@@ -83,9 +84,9 @@ func profileText(t *testing.T) string {
 }
 
 // nextEvent reads events until one matches.
-func nextEvent(t *testing.T, ev *client.Events, match func(*client.Event) bool) *client.Event {
+func nextEvent(t *testing.T, ev *client.Events, match func(*api.Event) bool) *api.Event {
 	t.Helper()
-	got := make(chan *client.Event, 1)
+	got := make(chan *api.Event, 1)
 	go func() {
 		for {
 			e, err := ev.Next()
@@ -119,7 +120,7 @@ func TestAPIConnectPromptStatusDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer events.Close()
-	st, err := ts.c.Connect(ctx, service.ConnectBody{Name: "corp", Profile: profileText(t)})
+	st, err := ts.c.Connect(ctx, api.ConnectBody{Name: "corp", Profile: profileText(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,18 +139,18 @@ func TestAPIConnectPromptStatusDisconnect(t *testing.T) {
 		}
 		answered <- a
 	}()
-	ev := nextEvent(t, events, func(e *client.Event) bool { return e.Prompt != nil })
-	if ev.Prompt.Kind != "userpass" || !ev.Prompt.AskPassword || ev.Tunnel != "corp" {
+	ev := nextEvent(t, events, func(e *api.Event) bool { return e.Prompt != nil })
+	if ev.Prompt.Kind != api.PromptUserPass || !ev.Prompt.AskPassword || ev.Tunnel != "corp" {
 		t.Errorf("prompt event %+v", ev.Prompt)
 	}
 	const secret = "correct-horse-battery-staple"
-	if err := ts.c.Answer(ctx, service.AnswerBody{ID: ev.Prompt.ID, Username: "alice", Password: secret}); err != nil {
+	if err := ts.c.Answer(ctx, api.AnswerBody{ID: ev.Prompt.ID, Username: "alice", Password: secret}); err != nil {
 		t.Fatal(err)
 	}
 	if a := <-answered; a == nil || a.Username != "alice" || a.Password != secret {
 		t.Fatalf("the engine got %+v", a)
 	}
-	if err := ts.c.Answer(ctx, service.AnswerBody{ID: ev.Prompt.ID, Password: "again"}); !client.IsCode(err, service.CodeNoPrompt) {
+	if err := ts.c.Answer(ctx, api.AnswerBody{ID: ev.Prompt.ID, Password: "again"}); !client.IsCode(err, api.CodeNoPrompt) {
 		t.Errorf("second answer: %v", err)
 	}
 	if got := ts.logs.Redactor().Redact("user typed " + secret); strings.Contains(got, secret) {
@@ -159,7 +160,7 @@ func TestAPIConnectPromptStatusDisconnect(t *testing.T) {
 	if err := sess.BringUp(t, "10.8.0", "10.20.0.0 255.255.0.0"); err != nil {
 		t.Fatal(err)
 	}
-	nextEvent(t, events, func(e *client.Event) bool { return e.Kind == tunnel.EventState && e.State == "connected" })
+	nextEvent(t, events, func(e *api.Event) bool { return e.Kind == api.EventState && e.State == api.StateConnected })
 	sess.Tx.Store(4096)
 	body, err := ts.c.Status(ctx)
 	if err != nil {
@@ -186,7 +187,7 @@ func TestAPIRefusals(t *testing.T) {
 	ts := startService(t)
 	ctx := context.Background()
 	good := profileText(t)
-	if _, err := ts.c.Connect(ctx, service.ConnectBody{Name: "up", Profile: good}); err != nil {
+	if _, err := ts.c.Connect(ctx, api.ConnectBody{Name: "up", Profile: good}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -197,38 +198,38 @@ func TestAPIRefusals(t *testing.T) {
 		text   string
 	}{
 		{"profile that runs a program", func() error {
-			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "evil", Profile: good + "up /tmp/evil.sh\n"})
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "evil", Profile: good + "up /tmp/evil.sh\n"})
 			return err
-		}, service.CodeInvalidProfile, 400, "runs a program"},
+		}, api.CodeInvalidProfile, 400, "runs a program"},
 		{"profile with a file reference", func() error {
-			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "files", Profile: strings.Replace(good, "auth-user-pass", "auth-user-pass /etc/shadow", 1)})
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "files", Profile: strings.Replace(good, "auth-user-pass", "auth-user-pass /etc/shadow", 1)})
 			return err
-		}, service.CodeInvalidProfile, 400, "shadow"},
+		}, api.CodeInvalidProfile, 400, "shadow"},
 		{"no name", func() error {
-			_, err := ts.c.Connect(ctx, service.ConnectBody{Profile: good})
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Profile: good})
 			return err
-		}, service.CodeBadRequest, 400, "name"},
+		}, api.CodeBadRequest, 400, "name"},
 		{"name that escapes", func() error {
-			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "../../etc/x", Profile: good})
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "../../etc/x", Profile: good})
 			return err
-		}, service.CodeBadRequest, 400, "invalid profile name"},
+		}, api.CodeBadRequest, 400, "invalid profile name"},
 		{"already connected", func() error {
-			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "up", Profile: good})
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "up", Profile: good})
 			return err
-		}, service.CodeAlreadyConnected, 409, "already connected"},
+		}, api.CodeAlreadyConnected, 409, "already connected"},
 		{"disconnect unknown", func() error {
 			_, err := ts.c.Disconnect(ctx, "nope")
 			return err
-		}, service.CodeNotConnected, 404, "nope"},
+		}, api.CodeNotConnected, 404, "nope"},
 		{"answer unknown prompt", func() error {
-			return ts.c.Answer(ctx, service.AnswerBody{ID: "0123"})
-		}, service.CodeNoPrompt, 404, "0123"},
+			return ts.c.Answer(ctx, api.AnswerBody{ID: "0123"})
+		}, api.CodeNoPrompt, 404, "0123"},
 		{"two users logged in", func() error {
 			ts.users = []string{"alice", "bob"}
 			defer func() { ts.users = []string{"alice"} }()
-			_, err := ts.c.Connect(ctx, service.ConnectBody{Name: "second", Profile: good})
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "second", Profile: good})
 			return err
-		}, service.CodeTooManyUsers, 403, "2 users are logged in (alice, bob)"},
+		}, api.CodeTooManyUsers, 403, "2 users are logged in (alice, bob)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,21 +18,22 @@ const (
 	EventInfo        EventKind = "info"         // a message from the server
 	EventLog         EventKind = "log"          // a diagnostic line (already redacted)
 	EventNotice      EventKind = "notice"       // a message from the service itself (e.g. the user guard)
-	EventPrompt      EventKind = "prompt"       // the service needs an answer (published by the service)
 )
 
-// Event is one thing that happened to a tunnel (or to the service, when
-// Tunnel is empty). It is plain data so the local API can send it as JSON.
+// Event is one thing that happened to a tunnel (or to the manager, when
+// Tunnel is empty). The service turns it into the local API's event; the
+// manager knows nothing of the API.
 type Event struct {
-	Time    time.Time `json:"time"`
-	Kind    EventKind `json:"kind"`
-	Tunnel  string    `json:"tunnel,omitempty"`
-	State   string    `json:"state,omitempty"`
-	Message string    `json:"message,omitempty"`
-	Status  *Status   `json:"status,omitempty"`
-	// Prompt carries a credential request for EventPrompt; its type
-	// belongs to the publisher.
-	Prompt any `json:"prompt,omitempty"`
+	Time    time.Time
+	Kind    EventKind
+	Tunnel  string
+	State   string
+	Message string
+	// Err is why the tunnel is reconnecting or ended, on the EventState
+	// that says so; nil when the user asked for the end. The service
+	// classifies it for the API (reason codes); Message is its text.
+	Err    error
+	Status *Status
 }
 
 // Bus fans events out to subscribers. Publishing never blocks: each

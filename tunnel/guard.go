@@ -2,6 +2,7 @@ package tunnel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -23,6 +24,10 @@ import (
 type GuardViolation interface {
 	Violation() bool
 }
+
+// ErrGuardUnsure is why WatchGuard ends the tunnels when the check itself
+// keeps failing: without knowing who is logged in, a second user might be.
+var ErrGuardUnsure = errors.New("cannot tell who is logged in")
 
 // MaxGuardFailures is how many failed checks in a row WatchGuard tolerates.
 const MaxGuardFailures = 3
@@ -65,12 +70,12 @@ func (m *Manager) WatchGuard(ctx context.Context, interval time.Duration) {
 			if failures < MaxGuardFailures {
 				continue
 			}
-			err = fmt.Errorf("cannot tell who is logged in (%d checks in a row failed): %w", failures, err)
+			err = fmt.Errorf("%w (%d checks in a row failed): %w", ErrGuardUnsure, failures, err)
 		}
 		failures = 0
 		msg := "disconnected: " + err.Error()
 		m.logf("user guard: %s", msg)
 		m.bus.publish(Event{Kind: EventNotice, Message: msg})
-		_ = m.DisconnectAll(ctx, err.Error())
+		_ = m.disconnectAll(ctx, err)
 	}
 }

@@ -39,6 +39,8 @@ var (
 	ErrAlreadyUp    = errors.New("already connected")
 	ErrNotConnected = errors.New("not connected")
 	ErrClosed       = errors.New("the tunnel manager is shutting down")
+	// ErrStopping is why Close ends the running tunnels.
+	ErrStopping = errors.New("the cvpn service is stopping")
 )
 
 // Session is the part of *openvpn.Session the manager uses, so tests can
@@ -344,6 +346,15 @@ func (m *Manager) Disconnect(ctx context.Context, name string) error {
 // DisconnectAll disconnects every tunnel, giving reason (if any) as the
 // cause in their events and connection records.
 func (m *Manager) DisconnectAll(ctx context.Context, reason string) error {
+	var err error
+	if reason != "" {
+		err = errors.New(reason)
+	}
+	return m.disconnectAll(ctx, err)
+}
+
+// disconnectAll is DisconnectAll with the cause as an error.
+func (m *Manager) disconnectAll(ctx context.Context, reason error) error {
 	ts := m.running("")
 	var wg sync.WaitGroup
 	errs := make([]error, len(ts))
@@ -351,7 +362,7 @@ func (m *Manager) DisconnectAll(ctx context.Context, reason string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = t.Disconnect(ctx, reason)
+			errs[i] = t.disconnect(ctx, reason)
 		}()
 	}
 	wg.Wait()
@@ -363,7 +374,7 @@ func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
-	err := m.DisconnectAll(ctx, "the cvpn service is stopping")
+	err := m.disconnectAll(ctx, ErrStopping)
 	m.bus.Close()
 	return err
 }

@@ -40,8 +40,10 @@ type Status struct {
 	Reconnects     uint64     `json:"reconnects"`
 	// Owner is the uid that connected the tunnel, -1 if unknown.
 	Owner int `json:"owner"`
-	// LastError is why the last attempt failed, if it did.
+	// LastError is why the last attempt failed, if it did; LastErr is
+	// the error itself, for the service to classify.
 	LastError string `json:"last_error,omitempty"`
+	LastErr   error  `json:"-"`
 }
 
 // Tunnel is one running session with its device and network changes.
@@ -60,7 +62,7 @@ type Tunnel struct {
 	st      Status
 	netConf *netcfg.Config  // applied configuration, nil when none
 	applied *netcfg.Applied // what Apply changed
-	reason  string          // why we are disconnecting, for the records
+	reason  error           // why we are disconnecting, for the records
 	err     error           // how the session ended
 	attempt attemptRecord
 	rw      routeWatch // see routewatch.go
@@ -132,8 +134,18 @@ func (t *Tunnel) Status() Status {
 // restored. reason, if not empty, is recorded as the cause. If ctx ends
 // first the session is stopped without waiting for the server.
 func (t *Tunnel) Disconnect(ctx context.Context, reason string) error {
+	var err error
+	if reason != "" {
+		err = errors.New(reason)
+	}
+	return t.disconnect(ctx, err)
+}
+
+// disconnect is Disconnect with the cause as an error, so that the service
+// can still tell a second user's login from the service stopping.
+func (t *Tunnel) disconnect(ctx context.Context, reason error) error {
 	t.mu.Lock()
-	if t.reason == "" {
+	if t.reason == nil {
 		t.reason = reason
 	}
 	t.mu.Unlock()
@@ -177,8 +189,8 @@ func (t *Tunnel) watch() {
 			Message: "could not fully undo the network configuration: " + rerr.Error()})
 	}
 	t.mu.Lock()
-	if t.reason != "" && err == nil {
-		err = errors.New(t.reason)
+	if t.reason != nil && err == nil {
+		err = t.reason
 	}
 	t.err = err
 	t.mu.Unlock()
@@ -189,10 +201,10 @@ func (t *Tunnel) watch() {
 	msg := ""
 	if err != nil {
 		msg = err.Error()
-		st.LastError = msg
+		st.LastError, st.LastErr = msg, err
 	}
 	m.logf("%s: disconnected%s", t.name, suffix(msg))
-	m.bus.publish(Event{Kind: EventState, Tunnel: t.name, State: st.State, Message: msg, Status: &st})
+	m.bus.publish(Event{Kind: EventState, Tunnel: t.name, State: st.State, Message: msg, Err: err, Status: &st})
 	close(t.done)
 }
 
@@ -230,7 +242,7 @@ func (t *Tunnel) onState(e *openvpn.StateChange) {
 	switch e.To {
 	case openvpn.StateConnected:
 		now := e.Time
-		st.ConnectedSince, st.LastError = &now, ""
+		st.ConnectedSince, st.LastError, st.LastErr = &now, "", nil
 		if c := e.Connection; c != nil {
 			st.Cipher = c.Cipher
 			st.IPv4, st.IPv6 = prefixString(c.IPv4), prefixString(c.IPv6)
@@ -238,7 +250,7 @@ func (t *Tunnel) onState(e *openvpn.StateChange) {
 	case openvpn.StateReconnecting, openvpn.StateDisconnected:
 		st.ConnectedSince = nil
 		if e.Err != nil {
-			st.LastError = e.Err.Error()
+			st.LastError, st.LastErr = e.Err.Error(), e.Err
 		}
 	}
 	snapshot := *st
@@ -264,7 +276,7 @@ func (t *Tunnel) onState(e *openvpn.StateChange) {
 	t.logf("%s", e)
 	full := t.Status()
 	full.State, full.Detail = snapshot.State, snapshot.Detail
-	t.m.bus.publish(Event{Kind: EventState, Tunnel: t.name, State: snapshot.State, Message: e.String(), Status: &full})
+	t.m.bus.publish(Event{Kind: EventState, Tunnel: t.name, State: snapshot.State, Message: e.String(), Err: e.Err, Status: &full})
 }
 
 func prefixString(p netip.Prefix) string {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/cvpn/cvpn/credstore"
 	"github.com/cvpn/cvpn/openvpn"
-	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 )
 
 // fakeTerm answers prompts like a user at the terminal and records them.
@@ -129,11 +129,11 @@ func TestAnswererProxy(t *testing.T) {
 }
 
 func TestEnginePromptSecrets(t *testing.T) {
-	p := enginePrompt("corp", &service.Prompt{Kind: "passphrase", AskPassword: true, Retry: "wrong passphrase"})
+	p := enginePrompt("corp", &api.Prompt{Kind: "passphrase", AskPassword: true, Retry: "wrong passphrase"})
 	if p.Kind != openvpn.PromptPassphrase || p.Retry != "wrong passphrase" || p.Profile != "corp" {
 		t.Errorf("passphrase → %+v", p)
 	}
-	p = enginePrompt("corp", &service.Prompt{Kind: "proxy", Proxy: "10.0.0.1:8080", AskUsername: true, AskPassword: true})
+	p = enginePrompt("corp", &api.Prompt{Kind: "proxy", Proxy: "10.0.0.1:8080", AskUsername: true, AskPassword: true})
 	if p.Kind != openvpn.PromptProxyAuth || p.Proxy != "10.0.0.1:8080" || !p.AskUsername {
 		t.Errorf("proxy → %+v", p)
 	}

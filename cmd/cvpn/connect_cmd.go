@@ -15,6 +15,7 @@ import (
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
 )
@@ -131,7 +132,8 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	signals := 0
 	for {
 		select {
-		case ev := <-events:
+		case tev := <-events:
+			ev := service.APIEvent(tev)
 			if line := eventLine(&ev); line != "" {
 				fmt.Fprintln(a.stdout, line)
 			}
@@ -151,7 +153,7 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 		}
 	}
 	for len(events) > 0 { // what happened last, e.g. the final state
-		ev := <-events
+		ev := service.APIEvent(<-events)
 		if line := eventLine(&ev); line != "" {
 			fmt.Fprintln(a.stdout, line)
 		}
@@ -191,9 +193,9 @@ func (a *app) loadProfile(arg string) (*profile.Profile, error) {
 
 // eventLine renders a tunnel event as one line for the terminal, or ""
 // for events not worth a line (statistics, diagnostics).
-func eventLine(ev *tunnel.Event) string {
+func eventLine(ev *api.Event) string {
 	switch ev.Kind {
-	case tunnel.EventState:
+	case api.EventState:
 		st := ev.Status
 		switch {
 		case ev.State == "connected" && st != nil:
@@ -211,11 +213,11 @@ func eventLine(ev *tunnel.Event) string {
 			return ""
 		}
 		return ev.Message
-	case tunnel.EventWarning:
+	case api.EventWarning:
 		return "warning: " + ev.Message
-	case tunnel.EventAuthFailure, tunnel.EventNotice:
+	case api.EventAuthFailure, api.EventNotice:
 		return ev.Message
-	case tunnel.EventInfo:
+	case api.EventInfo:
 		return "server info: " + ev.Message
 	}
 	return ""

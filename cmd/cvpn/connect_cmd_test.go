@@ -8,7 +8,7 @@ import (
 
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/tunnel"
+	"github.com/cvpn/cvpn/service/api"
 )
 
 func TestConnectArguments(t *testing.T) {
@@ -39,22 +39,22 @@ func TestConnectArguments(t *testing.T) {
 
 func TestEventLine(t *testing.T) {
 	tests := []struct {
-		ev   tunnel.Event
+		ev   api.Event
 		want string
 	}{
-		{tunnel.Event{Kind: tunnel.EventState, State: "connected", Status: &tunnel.Status{
+		{api.Event{Kind: api.EventState, State: "connected", Status: &api.Status{
 			Remote: "198.18.1.1:1194", Proto: "udp", Cipher: "AES-256-GCM", IPv4: "198.19.1.2"}},
 			"connected 198.19.1.2 via 198.18.1.1:1194/udp AES-256-GCM"},
-		{tunnel.Event{Kind: tunnel.EventState, State: "connected", Status: &tunnel.Status{
+		{api.Event{Kind: api.EventState, State: "connected", Status: &api.Status{
 			Remote: "[fd00::1]:1194", Proto: "tcp", Cipher: "AES-128-GCM", IPv6: "fd00::2"}},
 			"connected fd00::2 via [fd00::1]:1194/tcp AES-128-GCM"},
-		{tunnel.Event{Kind: tunnel.EventState, State: "reconnecting", Message: "reconnecting: next attempt in 1s: no packets"},
+		{api.Event{Kind: api.EventState, State: "reconnecting", Message: "reconnecting: next attempt in 1s: no packets"},
 			"reconnecting: next attempt in 1s: no packets"},
-		{tunnel.Event{Kind: tunnel.EventState, State: "disconnected", Message: "2 users are logged in"}, "disconnected"},
-		{tunnel.Event{Kind: tunnel.EventWarning, Message: "route skipped"}, "warning: route skipped"},
-		{tunnel.Event{Kind: tunnel.EventInfo, Message: "hello"}, "server info: hello"},
-		{tunnel.Event{Kind: tunnel.EventStats}, ""},
-		{tunnel.Event{Kind: tunnel.EventLog, Message: "noise"}, ""},
+		{api.Event{Kind: api.EventState, State: "disconnected", Message: "2 users are logged in"}, "disconnected"},
+		{api.Event{Kind: api.EventWarning, Message: "route skipped"}, "warning: route skipped"},
+		{api.Event{Kind: api.EventInfo, Message: "hello"}, "server info: hello"},
+		{api.Event{Kind: api.EventStats}, ""},
+		{api.Event{Kind: api.EventLog, Message: "noise"}, ""},
 	}
 	for _, tt := range tests {
 		if got := eventLine(&tt.ev); got != tt.want {

@@ -14,7 +14,7 @@ import (
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/openvpn/push"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
 )
 
@@ -43,7 +43,7 @@ func (a *app) connectService(prof *profile.Profile, f connectFlags) int {
 		return a.fail("connect", err)
 	}
 	defer events.Close()
-	if _, err := c.Connect(ctx, service.ConnectBody{Name: prof.Name, Profile: string(prof.Inlined()),
+	if _, err := c.Connect(ctx, api.ConnectBody{Name: prof.Name, Profile: string(prof.Inlined()),
 		Device: f.devName, NoKeyExport: f.noEKM, EnforceRoutes: f.enforceRoutes}); err != nil {
 		return a.fail("connect", err)
 	}
@@ -65,7 +65,7 @@ func (a *app) connectService(prof *profile.Profile, f connectFlags) int {
 	cancel()
 	dctx, dcancel := context.WithTimeout(context.Background(), defaultWait)
 	defer dcancel()
-	if _, err := c.Disconnect(dctx, prof.Name); err != nil && !client.IsCode(err, service.CodeNotConnected) {
+	if _, err := c.Disconnect(dctx, prof.Name); err != nil && !client.IsCode(err, api.CodeNotConnected) {
 		fmt.Fprintf(a.stderr, "cvpn connect: %v\n", err)
 	}
 	return exitError
@@ -96,7 +96,7 @@ func (a *app) followConnect(ctx context.Context, c *client.Client, events *clien
 			a.answerPrompt(ctx, c, ans, ev.Prompt)
 			continue
 		}
-		if line := eventLine(&ev.Event); line != "" && ev.State != "disconnected" {
+		if line := eventLine(ev); line != "" && ev.State != "disconnected" {
 			if f.json {
 				fmt.Fprintln(a.stderr, line) // stdout is for the JSON alone
 			} else {
@@ -121,8 +121,8 @@ func (a *app) followConnect(ctx context.Context, c *client.Client, events *clien
 	}
 }
 
-func (a *app) answerPrompt(ctx context.Context, c *client.Client, ans *answerer, p *service.Prompt) {
-	reply := service.AnswerBody{ID: p.ID}
+func (a *app) answerPrompt(ctx context.Context, c *client.Client, ans *answerer, p *api.Prompt) {
+	reply := api.AnswerBody{ID: p.ID}
 	got, err := ans.Prompt(ctx, enginePrompt(ans.prof.Name, p))
 	if err != nil {
 		fmt.Fprintf(a.stderr, "cvpn connect: %v\n", err)
@@ -137,7 +137,7 @@ func (a *app) answerPrompt(ctx context.Context, c *client.Client, ans *answerer,
 
 // enginePrompt turns the API's prompt back into the engine's, so the
 // terminal and auth-file prompters serve both connect modes.
-func enginePrompt(profileName string, p *service.Prompt) *openvpn.Prompt {
+func enginePrompt(profileName string, p *api.Prompt) *openvpn.Prompt {
 	req := &openvpn.Prompt{Profile: profileName, Username: p.Username, AskUsername: p.AskUsername,
 		AskPassword: p.AskPassword, Retry: p.Retry}
 	switch p.Kind {

@@ -13,7 +13,7 @@ import (
 	"github.com/cvpn/cvpn/credstore"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
-	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 )
 
 // The answerer offers saved credentials first, never after the server
@@ -63,13 +63,13 @@ func TestAnswererKeyring(t *testing.T) {
 
 func TestEnginePrompt(t *testing.T) {
 	tests := []struct {
-		in     service.Prompt
+		in     api.Prompt
 		kind   openvpn.PromptKind
 		static bool
 	}{
-		{service.Prompt{Kind: "userpass", AskPassword: true}, openvpn.PromptUserPass, false},
-		{service.Prompt{Kind: "userpass", AskPassword: true, Challenge: "MFA code", Echo: true}, openvpn.PromptUserPass, true},
-		{service.Prompt{Kind: "challenge", Challenge: "Enter the code sent to you"}, openvpn.PromptChallenge, false},
+		{api.Prompt{Kind: "userpass", AskPassword: true}, openvpn.PromptUserPass, false},
+		{api.Prompt{Kind: "userpass", AskPassword: true, Challenge: "MFA code", Echo: true}, openvpn.PromptUserPass, true},
+		{api.Prompt{Kind: "challenge", Challenge: "Enter the code sent to you"}, openvpn.PromptChallenge, false},
 	}
 	for _, tt := range tests {
 		p := enginePrompt("corp", &tt.in)

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
 	"github.com/cvpn/cvpn/service/svcrun"
-	"github.com/cvpn/cvpn/tunnel"
 )
 
 // defaultWait bounds calls to the service that should be quick.
@@ -146,28 +146,28 @@ func (a *app) status(args []string) int {
 	return exitOK
 }
 
-func stateText(t tunnel.Status) string {
+func stateText(t api.Status) string {
 	if t.LastError != "" && t.State != "connected" {
-		return t.State + " (" + t.LastError + ")"
+		return string(t.State) + " (" + t.LastError + ")"
 	}
-	return t.State
+	return string(t.State)
 }
 
-func addrOf(t tunnel.Status) string {
+func addrOf(t api.Status) string {
 	if t.IPv4 != "" {
 		return t.IPv4
 	}
 	return t.IPv6
 }
 
-func serverOf(t tunnel.Status) string {
+func serverOf(t api.Status) string {
 	if t.Remote == "" {
 		return ""
 	}
 	return t.Remote + "/" + t.Proto
 }
 
-func upFor(t tunnel.Status) string {
+func upFor(t api.Status) string {
 	if t.ConnectedSince == nil {
 		return "-"
 	}

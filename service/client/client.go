@@ -1,5 +1,7 @@
 // Package client is the only way into the cvpn service: the CLI and the GUI
-// use it, and nothing else speaks the local API.
+// use it, and nothing else speaks the local API. It imports the API's
+// contract (service/api) and the transport (service/ipc) only, so that
+// linking it never links the engine or netlink (deps_test.go keeps it so).
 package client
 
 import (
@@ -16,12 +18,11 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/cvpn/cvpn/service"
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
-	"github.com/cvpn/cvpn/tunnel"
 )
 
-// Client talks to one service.
+// Client talks to one api.
 type Client struct {
 	addr string
 	hc   *http.Client
@@ -48,10 +49,10 @@ func New(addr string) *Client {
 // Addr is the service's address.
 func (c *Client) Addr() string { return c.addr }
 
-// Error is a refusal from the service.
+// Error is a refusal from the api.
 type Error struct {
 	Status  int
-	Code    string // one of the service.Code… constants
+	Code    string // one of the api.Code… constants
 	Message string
 }
 
@@ -95,10 +96,10 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Res
 	}
 	if resp.StatusCode >= 300 {
 		defer resp.Body.Close()
-		var eb service.ErrorBody
+		var eb api.ErrorBody
 		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if json.Unmarshal(data, &eb) != nil || eb.Message == "" {
-			eb = service.ErrorBody{Code: service.CodeInternal, Message: fmt.Sprintf("the cvpn service answered %s", resp.Status)}
+			eb = api.ErrorBody{Code: api.CodeInternal, Message: fmt.Sprintf("the cvpn service answered %s", resp.Status)}
 		}
 		return nil, &Error{Status: resp.StatusCode, Code: eb.Code, Message: eb.Message}
 	}
@@ -121,32 +122,26 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 }
 
 // Status returns the service's tunnels and its view of the logins.
-func (c *Client) Status(ctx context.Context) (*service.StatusBody, error) {
-	var out service.StatusBody
-	return &out, c.call(ctx, http.MethodGet, service.PathStatus, nil, &out)
+func (c *Client) Status(ctx context.Context) (*api.StatusBody, error) {
+	var out api.StatusBody
+	return &out, c.call(ctx, http.MethodGet, api.PathStatus, nil, &out)
 }
 
 // Connect asks for a tunnel; progress comes as Events.
-func (c *Client) Connect(ctx context.Context, req service.ConnectBody) (*tunnel.Status, error) {
-	var out tunnel.Status
-	return &out, c.call(ctx, http.MethodPost, service.PathConnect, req, &out)
+func (c *Client) Connect(ctx context.Context, req api.ConnectBody) (*api.Status, error) {
+	var out api.Status
+	return &out, c.call(ctx, http.MethodPost, api.PathConnect, req, &out)
 }
 
 // Disconnect stops the named tunnel, or all of them for "".
-func (c *Client) Disconnect(ctx context.Context, name string) (*service.StatusBody, error) {
-	var out service.StatusBody
-	return &out, c.call(ctx, http.MethodPost, service.PathDisconnect, service.DisconnectBody{Name: name}, &out)
+func (c *Client) Disconnect(ctx context.Context, name string) (*api.StatusBody, error) {
+	var out api.StatusBody
+	return &out, c.call(ctx, http.MethodPost, api.PathDisconnect, api.DisconnectBody{Name: name}, &out)
 }
 
 // Answer answers a credential prompt.
-func (c *Client) Answer(ctx context.Context, a service.AnswerBody) error {
-	return c.call(ctx, http.MethodPost, service.PathAnswer, a, nil)
-}
-
-// Event is a tunnel.Event with its prompt decoded.
-type Event struct {
-	tunnel.Event
-	Prompt *service.Prompt `json:"prompt,omitempty"`
+func (c *Client) Answer(ctx context.Context, a api.AnswerBody) error {
+	return c.call(ctx, http.MethodPost, api.PathAnswer, a, nil)
 }
 
 // Events is a stream of events; Close ends it.
@@ -158,7 +153,7 @@ type Events struct {
 // Events subscribes to the service's events. The stream starts with the
 // state of every tunnel and every prompt still waiting.
 func (c *Client) Events(ctx context.Context) (*Events, error) {
-	resp, err := c.do(ctx, http.MethodGet, service.PathEvents, nil)
+	resp, err := c.do(ctx, http.MethodGet, api.PathEvents, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +164,14 @@ func (c *Client) Events(ctx context.Context) (*Events, error) {
 
 // Next blocks for the next event; io.EOF when the service closed the
 // stream (it is stopping).
-func (e *Events) Next() (*Event, error) {
+func (e *Events) Next() (*api.Event, error) {
 	if !e.sc.Scan() {
 		if err := e.sc.Err(); err != nil {
 			return nil, err
 		}
 		return nil, io.EOF
 	}
-	var ev Event
+	var ev api.Event
 	if err := json.Unmarshal(e.sc.Bytes(), &ev); err != nil {
 		return nil, fmt.Errorf("read event: %w", err)
 	}
@@ -205,7 +200,7 @@ func (c *Client) Logs(ctx context.Context, w io.Writer, o LogsOptions) error {
 	if o.Follow {
 		q.Set("follow", "1")
 	}
-	resp, err := c.do(ctx, http.MethodGet, service.PathLogs+"?"+q.Encode(), nil)
+	resp, err := c.do(ctx, http.MethodGet, api.PathLogs+"?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
@@ -218,7 +213,7 @@ func (c *Client) Logs(ctx context.Context, w io.Writer, o LogsOptions) error {
 
 // Export returns the service's diagnostics bundle, a zip.
 func (c *Client) Export(ctx context.Context) ([]byte, error) {
-	resp, err := c.do(ctx, http.MethodGet, service.PathLogsExport, nil)
+	resp, err := c.do(ctx, http.MethodGet, api.PathLogsExport, nil)
 	if err != nil {
 		return nil, err
 	}

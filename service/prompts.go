@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
@@ -82,7 +83,8 @@ func (s *Server) prompter(prof *profile.Profile) openvpn.Prompter {
 // describe turns an engine prompt into its API form. The engine asks a
 // federated (AWS SAML) profile's CRV1 challenge like any other; for the
 // user's side it is a browser sign-in at the challenge's URL, so it is
-// told apart here, by the profile.
+// told apart here, by the profile (and by the text being a web address:
+// a question typed by an administrator stays a question).
 func describe(prof *profile.Profile, req *openvpn.Prompt) api.Prompt {
 	var id [8]byte
 	_, _ = rand.Read(id[:])
@@ -100,10 +102,12 @@ func describe(prof *profile.Profile, req *openvpn.Prompt) api.Prompt {
 			if p.Username == "" {
 				p.Username = c.Username
 			}
-			if prof.Auth.Federated {
+			if prof.Auth.Federated && isWebURL(c.Text) {
 				p.Kind, p.URL, p.Challenge, p.Echo = api.PromptSAML, c.Text, "", false
 			}
 		}
+	case openvpn.PromptWebAuth:
+		p.Kind, p.URL = api.PromptWebAuth, req.URL
 	default:
 		p.Kind = api.PromptUserPass
 		if sc := req.StaticChallenge; sc != nil {
@@ -111,6 +115,11 @@ func describe(prof *profile.Profile, req *openvpn.Prompt) api.Prompt {
 		}
 	}
 	return p
+}
+
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 func (ps *prompts) add(p api.Prompt) chan api.AnswerBody {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/openvpn"
+	"github.com/cvpn/cvpn/openvpn/push"
 	"github.com/cvpn/cvpn/service"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
@@ -343,5 +344,45 @@ func TestClientServiceNotRunning(t *testing.T) {
 	_, err := c.Status(context.Background())
 	if !errors.Is(err, client.ErrNotRunning) || !strings.Contains(err.Error(), "start it") {
 		t.Errorf("err %v, want ErrNotRunning with advice", err)
+	}
+}
+
+// An answer may carry a SAML assertion far above a password's size; it
+// reaches the engine whole and is never written to the logs.
+func TestAPIAnswerCarriesAnAssertion(t *testing.T) {
+	ts := startService(t)
+	ctx := context.Background()
+	events, err := ts.c.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	if _, err := ts.c.Connect(ctx, api.ConnectBody{Name: "corp", Profile: profileText(t)}); err != nil {
+		t.Fatal(err)
+	}
+	sess := ts.os.Session(t, "corp")
+	answered := make(chan *openvpn.Answer, 1)
+	go func() {
+		a, err := sess.Opts.Prompter.Prompt(ctx, &openvpn.Prompt{Kind: openvpn.PromptChallenge, Profile: "corp",
+			Challenge: &push.Challenge{Text: "https://idp.example.com/sso"}})
+		if err != nil {
+			t.Errorf("prompt: %v", err)
+		}
+		answered <- a
+	}()
+	ev := nextEvent(t, events, func(e *api.Event) bool { return e.Prompt != nil })
+	assertion := strings.Repeat("PHNhbWxwOlJlc3BvbnNl", (1536<<10)/20) // 1.5 MiB of base64
+	if err := ts.c.Answer(ctx, api.AnswerBody{ID: ev.Prompt.ID, Response: assertion}); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-answered; a == nil || a.Response != assertion {
+		t.Fatal("the engine did not get the whole assertion")
+	}
+	var logs bytes.Buffer
+	if err := ts.c.Logs(ctx, &logs, client.LogsOptions{Lines: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), assertion[:200]) {
+		t.Error("the assertion reached the diagnostic log")
 	}
 }

@@ -126,7 +126,7 @@ func noDesktop() string {
 		return ""
 	}
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
-		return "no graphical session: DISPLAY and WAYLAND_DISPLAY are unset"
+		return "no graphical session: DISPLAY and WAYLAND_DISPLAY are unset; set " + BrowserEnv + " to a browser command to use one anyway"
 	}
 	return ""
 }
@@ -137,6 +137,9 @@ func runBrowser(args []string, u string, o *Options) error {
 	cmd := exec.Command(args[0], append(args[1:], u)...)
 	stderr := &tailBuffer{max: 512}
 	cmd.Stderr = stderr
+	// Its own process group: a Ctrl-C meant for cvpn must not close the
+	// browser the user is signing in with.
+	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"net/netip"
@@ -135,13 +136,13 @@ func Listen(ctx context.Context, o Options) (*Listener, error) {
 		serveDone: make(chan struct{}),
 	}
 	l.srv = &http.Server{
-		Handler:           l,
+		Handler:           handler{l},
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(logWriter{&l.opts}, "saml: http: ", 0),
 	}
 	go l.serve()
 	o.logf("saml: waiting for the sign-in response on http://%s/", ln.Addr())
@@ -170,6 +171,13 @@ func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 // for a deadline, ErrTimeout, with advice for the user; after Close, one
 // wrapping ErrClosed.
 func (l *Listener) Wait(ctx context.Context) (string, error) {
+	select {
+	case <-l.got: // an assertion in hand beats an ended context
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.assertion, nil
+	default:
+	}
 	serveDone := l.serveDone
 	for {
 		select {
@@ -258,11 +266,16 @@ func (l *Listener) Close() error {
 	return nil
 }
 
-// ServeHTTP answers the browser. Rules, in order: loopback peers only
-// (403), a Host of 127.0.0.1 or localhost only (403, DNS rebinding), the
-// path "/" only (404), GET/HEAD show a waiting page, POST takes the
-// SAMLResponse once (410 after), anything else 405.
-func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// handler answers the browser for a Listener.
+type handler struct{ l *Listener }
+
+// ServeHTTP applies the rules, in order: loopback peers only (403), a Host
+// of 127.0.0.1 or localhost only (403, DNS rebinding), the path "/" only
+// (404), GET/HEAD show a waiting page, POST takes the SAMLResponse once
+// (410 after; a refused post leaves the listener waiting), anything else
+// 405.
+func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l := h.l
 	if !loopbackPeer(r.RemoteAddr) {
 		l.opts.logf("saml: refused a request from %s: not this computer", r.RemoteAddr)
 		writePage(w, http.StatusForbidden, pageForbidden)
@@ -351,6 +364,15 @@ func (l *Listener) refuse(w http.ResponseWriter, status int, err error) {
 		w.Header().Set("Connection", "close")
 	}
 	writePage(w, status, p)
+}
+
+// logWriter carries net/http's own complaints (bad requests, accept
+// errors) to Logf; they never hold a request body.
+type logWriter struct{ o *Options }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.o.logf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 func loopbackPeer(remote string) bool {

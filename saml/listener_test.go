@@ -31,7 +31,7 @@ func (l *logBuffer) logf(format string, args ...any) {
 	l.t.Logf(format, args...)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.b.WriteString(strings.TrimSpace(fmtSprintf(format, args...)) + "\n")
+	l.b.WriteString(strings.TrimSpace(fmt.Sprintf(format, args...)) + "\n")
 }
 
 func (l *logBuffer) String() string {
@@ -194,7 +194,7 @@ func TestNotLoopback(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.RemoteAddr = remote
 		w := httptest.NewRecorder()
-		l.ServeHTTP(w, req)
+		handler{l}.ServeHTTP(w, req)
 		if w.Code != http.StatusForbidden {
 			t.Errorf("from %q: status %d, want 403", remote, w.Code)
 		}
@@ -203,7 +203,7 @@ func TestNotLoopback(t *testing.T) {
 		req := httptest.NewRequest(http.MethodGet, "http://localhost:35001/", nil)
 		req.RemoteAddr = remote
 		w := httptest.NewRecorder()
-		l.ServeHTTP(w, req)
+		handler{l}.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
 			t.Errorf("from %q: status %d, want 200", remote, w.Code)
 		}
@@ -372,4 +372,45 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 }
 
-func fmtSprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+// TestServerLimits: a stuck or hostile local client cannot hold the
+// listener: every server timeout is set, and huge headers are refused.
+func TestServerLimits(t *testing.T) {
+	l, base, _ := listen(t)
+	if l.srv.ReadHeaderTimeout <= 0 || l.srv.ReadTimeout <= 0 || l.srv.WriteTimeout <= 0 || l.srv.IdleTimeout <= 0 || l.srv.MaxHeaderBytes <= 0 {
+		t.Fatalf("a server limit is unset: %+v", l.srv)
+	}
+	req, err := http.NewRequest(http.MethodGet, base+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Big", strings.Repeat("x", 2*maxHeaderBytes))
+	c := &http.Client{}
+	defer c.CloseIdleConnections()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("status %d, want 431", resp.StatusCode)
+	}
+	if !pending(t, l) {
+		t.Fatal("the listener stopped waiting")
+	}
+}
+
+// TestMessages shows the messages a user reads, for review in -v output.
+func TestMessages(t *testing.T) {
+	taken, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, err = Listen(context.Background(), Options{Port: taken.Addr().(*net.TCPAddr).Port})
+	t.Logf("busy port: %v", err)
+	l, _, _ := listen(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err = l.Wait(ctx)
+	t.Logf("timeout: %v", err)
+}

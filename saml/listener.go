@@ -196,10 +196,14 @@ func (l *Listener) Wait(ctx context.Context) (string, error) {
 				return "", fmt.Errorf("wait for the sign-in response: listener stopped: %w", err)
 			}
 		case <-l.closed:
-			select {
-			case <-l.got:
+			l.mu.Lock()
+			done := l.done
+			l.mu.Unlock()
+			if done {
+				// The page is being written; got closes when the
+				// handler returns, which Close makes quick.
+				<-l.got
 				continue
-			default:
 			}
 			return "", fmt.Errorf("wait for the sign-in response: %w", ErrClosed)
 		case <-ctx.Done():

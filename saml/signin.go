@@ -21,6 +21,10 @@ func SignIn(ctx context.Context, u string, o Options) (string, error) {
 	if err := CheckURL(u); err != nil {
 		return "", err
 	}
+	// The timeout counts from the start: opening the browser may take a
+	// moment, and the message names the whole wait.
+	ctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
 	l, err := Listen(ctx, o)
 	if err != nil {
 		return "", err
@@ -36,8 +40,6 @@ func SignIn(ctx context.Context, u string, o Options) (string, error) {
 	if browserErr != nil {
 		o.logf("saml: %v", browserErr)
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout())
-	defer cancel()
 	a, err := l.Wait(ctx)
 	if err != nil {
 		var te *timeoutError

@@ -117,6 +117,12 @@ func describe(prof *profile.Profile, req *openvpn.Prompt) api.Prompt {
 	return p
 }
 
+// DescribePrompt is an engine prompt in its API form, for connect
+// --foreground, which answers the engine's prompts itself.
+func DescribePrompt(prof *profile.Profile, req *openvpn.Prompt) api.Prompt {
+	return describe(prof, req)
+}
+
 func isWebURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""

@@ -39,6 +39,11 @@ var reasons = []struct {
 	{api.ReasonNetworkError, isNetwork},
 }
 
+// ReasonOf classifies err, the cause of a tunnel being in state, as the
+// API does; for connect --foreground, which runs a manager without the
+// service.
+func ReasonOf(err error, state api.State) api.Reason { return reasonOf(err, state) }
+
 // reasonOf classifies err, the cause of a tunnel being in state. A
 // reconnect the table cannot place is the connection breaking (the
 // engine's own reconnect causes, such as ping-restart, are not exported).

@@ -95,7 +95,7 @@ func Connect(ctx context.Context, c *client.Client, req api.ConnectBody, o Conne
 	defer cancel()
 	cause := context.Cause(ctx)
 	if _, err := c.Disconnect(dctx, req.Name); err != nil && !client.IsCode(err, api.CodeNotConnected) {
-		return nil, errors.Join(cause, err)
+		return nil, errors.Join(cause, fmt.Errorf("disconnect: %w", err))
 	}
 	return nil, cause
 }

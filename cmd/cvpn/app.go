@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/usersession"
 )
 
 // Exit statuses, shown in the usage text.
@@ -24,6 +25,8 @@ type app struct {
 	store          func() (*profile.Store, error)
 	// socket is the service's address; "" means $CVPN_SOCKET or the default.
 	socket string
+	// asker replaces the terminal and the auth file when set (tests).
+	asker usersession.Asker
 	// profileCount counts the profiles logs export added.
 	profileCount int
 }

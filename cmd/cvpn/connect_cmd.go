@@ -18,6 +18,7 @@ import (
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
+	"github.com/cvpn/cvpn/usersession"
 )
 
 func connectCommand() *command {
@@ -82,14 +83,8 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 		return exitError
 	}
 	var prompter openvpn.Prompter
-	switch {
-	case f.authFile != "":
-		prompter = authFilePrompter(f.authFile)
-		if isTerminal(os.Stdin) {
-			prompter = secretsOnTerminal{prompter, terminalPrompter{in: os.Stdin, out: a.stderr}}
-		}
-	case isTerminal(os.Stdin):
-		prompter = terminalPrompter{in: os.Stdin, out: a.stderr}
+	if f.authFile != "" || isTerminal(os.Stdin) {
+		prompter = a.foregroundPrompter(prof, f)
 	}
 	logf := func(format string, args ...any) {}
 	if f.verbose || f.debug {
@@ -165,6 +160,23 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	return exitOK
 }
 
+// foregroundPrompter answers the engine's prompts the way connect through
+// the service does, minus the keyring: this runs as root, whose keyring is
+// not the user's. The engine's prompt takes its API form first, so one
+// Asker serves both modes.
+func (a *app) foregroundPrompter(prof *profile.Profile, f connectFlags) openvpn.Prompter {
+	x := a.answerer(prof, f)
+	x.NoKeyring = true
+	return openvpn.PrompterFunc(func(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
+		p := service.DescribePrompt(prof, req)
+		got, err := x.Answer(ctx, &p)
+		if err != nil {
+			return nil, err
+		}
+		return &openvpn.Answer{Username: got.Username, Password: got.Password, Response: got.Response}, nil
+	})
+}
+
 func isDone(t *tunnel.Tunnel) bool {
 	select {
 	case <-t.Done():
@@ -225,19 +237,5 @@ func eventLine(ev *api.Event) string {
 
 // advice names the cause of a session's end and what to do about it.
 func advice(err error) string {
-	switch {
-	case errors.Is(err, openvpn.ErrAuthFailed):
-		return fmt.Sprintf("%v; check the username and password", err)
-	case errors.Is(err, openvpn.ErrServerCertificate):
-		return fmt.Sprintf("%v; the server is not the one the profile trusts: check the profile's <ca> or ask the VPN administrator", err)
-	case errors.Is(err, openvpn.ErrUnreachable):
-		return fmt.Sprintf("%v; check the network connection and that the server address in the profile is right", err)
-	case errors.Is(err, openvpn.ErrBadPassphrase):
-		return fmt.Sprintf("%v; type the passphrase the key was protected with (if it was saved, it was deleted and is asked again), or check the key with `openssl pkey -in key.pem -noout`", err)
-	case errors.Is(err, openvpn.ErrNoPassphrase):
-		return fmt.Sprintf("%v; run cvpn connect on a terminal to be asked for the passphrase", err)
-	case errors.Is(err, openvpn.ErrNoCredentials):
-		return fmt.Sprintf("%v; run on a terminal to be asked, or pass --auth-file FILE", err)
-	}
-	return err.Error()
+	return usersession.Explain(err.Error(), service.ReasonOf(err, api.StateDisconnected))
 }

@@ -3,82 +3,139 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
-
-	"github.com/cvpn/cvpn/credstore"
-	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
+	"github.com/cvpn/cvpn/usersession"
 )
 
-// The answerer offers saved credentials first, never after the server
-// refused them, and saves what worked with --remember.
-func TestAnswererKeyring(t *testing.T) {
-	keyring.MockInit()
+// fakeTerm stands for the terminal and records which method was asked.
+type fakeTerm struct{ asked []string }
+
+func (f *fakeTerm) AskUserPass(context.Context, *api.Prompt) (usersession.Answer, error) {
+	f.asked = append(f.asked, "userpass")
+	return usersession.Answer{Username: "term-user", Password: "term-pass"}, nil
+}
+
+func (f *fakeTerm) AskCode(context.Context, *api.Prompt) (string, error) {
+	f.asked = append(f.asked, "code")
+	return "123456", nil
+}
+
+func (f *fakeTerm) AskPassphrase(context.Context, *api.Prompt) (string, error) {
+	f.asked = append(f.asked, "passphrase")
+	return "pp", nil
+}
+
+func (f *fakeTerm) AskProxy(context.Context, *api.Prompt) (usersession.Answer, error) {
+	f.asked = append(f.asked, "proxy")
+	return usersession.Answer{Username: "pu", Password: "pp"}, nil
+}
+
+func (f *fakeTerm) SignInAt(*api.Prompt, string) {}
+
+// --auth-file answers the VPN's username and password, the terminal the
+// rest; what neither can answer fails with advice naming the way out.
+func TestCLIAsker(t *testing.T) {
 	authFile := filepath.Join(t.TempDir(), "auth")
-	if err := os.WriteFile(authFile, []byte("typed-user\ntyped-pass\n"), 0o600); err != nil {
+	if err := os.WriteFile(authFile, []byte("file-user\nfile-pass\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var errb bytes.Buffer
-	a := &app{stdout: &bytes.Buffer{}, stderr: &errb}
-	prof := testProfileNamed(t, "corp")
-	userpass := &openvpn.Prompt{Kind: openvpn.PromptUserPass, AskUsername: true, AskPassword: true}
-
-	// First connect with --remember and an auth file: nothing saved yet,
-	// the file answers, and success saves it.
-	x := &answerer{a: a, prof: prof, flags: connectFlags{remember: true, authFile: authFile}}
-	got, err := x.Prompt(context.Background(), userpass)
-	if err != nil || got.Username != "typed-user" || got.Password != "typed-pass" {
-		t.Fatalf("first prompt: %+v %v", got, err)
+	userpass := &api.Prompt{Kind: api.PromptUserPass, Tunnel: "corp", AskUsername: true, AskPassword: true}
+	static := &api.Prompt{Kind: api.PromptUserPass, Tunnel: "corp", AskPassword: true, Challenge: "MFA code"}
+	dynamic := &api.Prompt{Kind: api.PromptChallenge, Tunnel: "corp", Challenge: "PIN"}
+	passphrase := &api.Prompt{Kind: api.PromptPassphrase, Tunnel: "corp", AskPassword: true}
+	proxy := &api.Prompt{Kind: api.PromptProxy, Tunnel: "corp", Proxy: "10.0.0.1:8080", AskUsername: true, AskPassword: true}
+	tests := []struct {
+		name    string
+		file    string
+		term    bool
+		p       *api.Prompt
+		asked   string // the terminal's method, if it was asked
+		answer  string // the username or response expected
+		errText string
+	}{
+		{"file answers the password", authFile, true, userpass, "", "file-user", ""},
+		{"terminal answers the passphrase", authFile, true, passphrase, "passphrase", "", ""},
+		{"terminal answers the proxy", authFile, true, proxy, "proxy", "pu", ""},
+		{"terminal alone", "", true, userpass, "userpass", "term-user", ""},
+		{"terminal code", "", true, dynamic, "code", "123456", ""},
+		{"file cannot answer a static challenge", authFile, true, static, "", "", "static challenge, which --auth-file cannot answer"},
+		{"file cannot answer a question", authFile, false, dynamic, "", "", `asks "PIN", which --auth-file cannot answer`},
+		{"file cannot answer a passphrase", authFile, false, passphrase, "", "", "--auth-file cannot answer"},
+		{"file cannot answer a proxy", authFile, false, proxy, "", "", "--auth-file cannot answer"},
+		{"nothing for the password", "", false, userpass, "", "", "no terminal to ask on"},
+		{"nothing for the passphrase", "", false, passphrase, "", "", "protected by a passphrase and there is no terminal to ask on"},
+		{"nothing for the code", "", false, static, "", "", "one-time code"},
 	}
-	x.remember()
-	saved, err := credstore.Load("corp")
-	if err != nil || saved.Password != "typed-pass" {
-		t.Fatalf("saved %+v %v", saved, err)
-	}
-
-	// Next connect without a file: the keyring answers.
-	x = &answerer{a: a, prof: prof, noTerminal: true}
-	got, err = x.Prompt(context.Background(), userpass)
-	if err != nil || got.Password != "typed-pass" {
-		t.Fatalf("from keyring: %+v %v", got, err)
-	}
-
-	// The server refuses: the saved entry goes, and with no terminal the
-	// prompt fails with advice instead of hanging.
-	retry := *userpass
-	retry.Retry = "bad password"
-	if _, err := x.Prompt(context.Background(), &retry); err == nil {
-		t.Error("a refused saved password was offered again")
-	}
-	if _, err := credstore.Load("corp"); !errors.Is(err, credstore.ErrNotFound) {
-		t.Errorf("after a refusal the keyring still has the entry: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			term := &fakeTerm{}
+			x := &cliAsker{out: &bytes.Buffer{}, file: tt.file}
+			if tt.term {
+				x.term = term
+			}
+			var got string
+			var err error
+			switch {
+			case tt.p.Kind == api.PromptPassphrase:
+				_, err = x.AskPassphrase(context.Background(), tt.p)
+			case tt.p.Kind == api.PromptProxy:
+				var a usersession.Answer
+				a, err = x.AskProxy(context.Background(), tt.p)
+				got = a.Username
+			case tt.p.Kind == api.PromptChallenge || tt.p.Challenge != "":
+				got, err = x.AskCode(context.Background(), tt.p)
+			default:
+				var a usersession.Answer
+				a, err = x.AskUserPass(context.Background(), tt.p)
+				got = a.Username
+			}
+			if tt.errText != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errText) {
+					t.Fatalf("err %v, want %q", err, tt.errText)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.answer || strings.Join(term.asked, ",") != tt.asked {
+				t.Errorf("answer %q (terminal asked %v), want %q (%q)", got, term.asked, tt.answer, tt.asked)
+			}
+		})
 	}
 }
 
-func TestEnginePrompt(t *testing.T) {
-	tests := []struct {
-		in     api.Prompt
-		kind   openvpn.PromptKind
-		static bool
+func TestRetryLine(t *testing.T) {
+	for _, tt := range []struct {
+		p    api.Prompt
+		want string
 	}{
-		{api.Prompt{Kind: "userpass", AskPassword: true}, openvpn.PromptUserPass, false},
-		{api.Prompt{Kind: "userpass", AskPassword: true, Challenge: "MFA code", Echo: true}, openvpn.PromptUserPass, true},
-		{api.Prompt{Kind: "challenge", Challenge: "Enter the code sent to you"}, openvpn.PromptChallenge, false},
+		{api.Prompt{Kind: api.PromptPassphrase, Retry: "wrong passphrase"}, "The passphrase was wrong"},
+		{api.Prompt{Kind: api.PromptProxy, Proxy: "h:1", Retry: "407"}, "The proxy h:1 refused"},
+		{api.Prompt{Kind: api.PromptUserPass, Retry: "AUTH_FAILED"}, "The server refused"},
+	} {
+		if got := retryLine(&tt.p); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("retryLine(%v) = %q", tt.p.Kind, got)
+		}
 	}
-	for _, tt := range tests {
-		p := enginePrompt("corp", &tt.in)
-		if p.Kind != tt.kind || (p.StaticChallenge != nil) != tt.static || p.Profile != "corp" {
-			t.Errorf("%+v → %+v", tt.in, p)
-		}
-		if tt.kind == openvpn.PromptChallenge && (p.Challenge == nil || p.Challenge.Text != tt.in.Challenge) {
-			t.Errorf("challenge text lost: %+v", p.Challenge)
-		}
+}
+
+// connect's flags become the Answerer's keyring policy.
+func TestAnswererFromFlags(t *testing.T) {
+	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, asker: &fakeTerm{}}
+	prof := testProfileNamed(t, "corp")
+	x := a.answerer(prof, connectFlags{remember: true, authFile: "/x"})
+	if x.Profile != "corp" || !x.Remember || x.Forget || !x.NoSavedPassword || x.NoKeyring {
+		t.Errorf("answerer %+v", x)
+	}
+	if x := a.answerer(prof, connectFlags{forget: true}); !x.Forget || x.NoSavedPassword {
+		t.Errorf("--forget: %+v", x)
 	}
 }
 
@@ -90,37 +147,4 @@ func testProfileNamed(t *testing.T, name string) *profile.Profile {
 	}
 	p.Name = name
 	return p
-}
-
-// With a static challenge the saved password is used and only the one-time
-// code is asked for.
-func TestAnswererStaticChallenge(t *testing.T) {
-	keyring.MockInit()
-	if err := credstore.Save("mfa", credstore.Credentials{Username: "alice", Password: "saved-pass"}); err != nil {
-		t.Fatal(err)
-	}
-	var asked *openvpn.Prompt
-	term := openvpn.PrompterFunc(func(_ context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
-		asked = req
-		return &openvpn.Answer{Username: req.Username, Response: "123456"}, nil
-	})
-	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	x := &answerer{a: a, prof: testProfileNamed(t, "mfa"), term: term}
-	req := &openvpn.Prompt{Kind: openvpn.PromptUserPass, AskUsername: true, AskPassword: true,
-		StaticChallenge: &profile.StaticChallenge{Text: "Enter MFA code"}}
-	got, err := x.Prompt(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Username != "alice" || got.Password != "saved-pass" || got.Response != "123456" {
-		t.Errorf("answer %+v", got)
-	}
-	if asked == nil || asked.AskPassword || asked.AskUsername || asked.StaticChallenge == nil {
-		t.Errorf("the terminal was asked %+v; want the code alone", asked)
-	}
-	// Without a terminal the code cannot be asked: a clear error, no hang.
-	x = &answerer{a: a, prof: testProfileNamed(t, "mfa"), noTerminal: true}
-	if _, err := x.Prompt(context.Background(), req); err == nil {
-		t.Error("no error without a terminal for the one-time code")
-	}
 }

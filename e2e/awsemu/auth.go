@@ -23,10 +23,15 @@ const (
 )
 
 // ServiceProvider returns the SP that verifies assertions for the
-// emulator: AWS's entity id and ACS, trusting idpMetadata. It neither signs
+// emulator: AWS's entity id, trusting idpMetadata, with the ACS at acsURL
+// (empty means AWS's, ACSURL; tests outside a network namespace may use
+// another port so as not to collide with other tests). It neither signs
 // requests nor decrypts assertions, as AWS's does not.
-func ServiceProvider(idpMetadata *saml.EntityDescriptor) (*saml.ServiceProvider, error) {
-	acs, err := url.Parse(ACSURL)
+func ServiceProvider(idpMetadata *saml.EntityDescriptor, acsURL string) (*saml.ServiceProvider, error) {
+	if acsURL == "" {
+		acsURL = ACSURL
+	}
+	acs, err := url.Parse(acsURL)
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +46,8 @@ func ServiceProvider(idpMetadata *saml.EntityDescriptor) (*saml.ServiceProvider,
 
 // SPMetadata is the SP's metadata, for registering it with an IdP. It does
 // not depend on the IdP, so an IdP can be set up before the emulator.
-func SPMetadata() (*saml.EntityDescriptor, error) {
-	sp, err := ServiceProvider(nil)
+func SPMetadata(acsURL string) (*saml.EntityDescriptor, error) {
+	sp, err := ServiceProvider(nil, acsURL)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +169,7 @@ func (a *authority) redeem(pass string, from netip.Addr) (verdict, error) {
 	if err != nil {
 		return verdict{challenge: "undecodable SAML response"}, nil
 	}
-	acs, _ := url.Parse(ACSURL)
-	as, err := a.sp.ParseXMLResponse(xml, []string{c.requestID}, *acs)
+	as, err := a.sp.ParseXMLResponse(xml, []string{c.requestID}, a.sp.AcsURL)
 	if err != nil {
 		var ire *saml.InvalidResponseError
 		if errors.As(err, &ire) && ire.PrivateErr != nil {

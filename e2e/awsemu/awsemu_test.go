@@ -37,7 +37,7 @@ func newRig(t *testing.T, cfg awsemu.Config) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spMeta, err := awsemu.SPMetadata()
+	spMeta, err := awsemu.SPMetadata("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func newRig(t *testing.T, cfg awsemu.Config) *rig {
 	hs.Start()
 	t.Cleanup(hs.Close)
 
-	sp, err := awsemu.ServiceProvider(i.Metadata)
+	sp, err := awsemu.ServiceProvider(i.Metadata, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,7 +130,7 @@ func (s *Server) event(e Event) {
 }
 
 // Close stops the emulator and closes its socket. The device is the
-// caller's to close (which ends the device goroutine's Read).
+// caller's: close it first, as Close waits for the goroutine reading it.
 func (s *Server) Close() error {
 	select {
 	case <-s.done:

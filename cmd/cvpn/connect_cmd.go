@@ -82,8 +82,11 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 		fmt.Fprintln(a.stderr, "cvpn connect: creating the tun device and setting routes needs root; run it with sudo, or connect through the cvpn service without --foreground")
 		return exitError
 	}
+	// Without a terminal or an auth file nobody can answer, and the engine
+	// says so (ErrNoCredentials) — unless the profile signs in through the
+	// browser, which needs neither.
 	var prompter openvpn.Prompter
-	if f.authFile != "" || isTerminal(os.Stdin) {
+	if f.authFile != "" || isTerminal(os.Stdin) || prof.Auth.Federated {
 		prompter = a.foregroundPrompter(prof, f)
 	}
 	logf := func(format string, args ...any) {}

@@ -1,0 +1,151 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"net/netip"
+
+	"github.com/cvpn/cvpn/e2e/awsemu"
+	"github.com/cvpn/cvpn/e2e/lab"
+)
+
+// awsLab is the AWS SAML setup in a lab: the IdP on the server's link
+// address and the emulator program on a TUN device in the server
+// namespace, with a federated profile for it.
+type awsLab struct {
+	l       *lab.Lab
+	emu     *lab.Process
+	profile string
+	browser string // the CVPN_BROWSER command line
+}
+
+func newAWSLab(t *testing.T, limit time.Duration) *awsLab {
+	t.Helper()
+	lab.Require(t, "ping")
+	requireChromium(t)
+	browser := toolBinary(t, "browser-login")
+	emuBin := toolBinary(t, "awsemu")
+	l := lab.NewT(t, lab.Options{NoStart: true})
+
+	ln, err := lab.ListenTCP(l.ServerNS, netip.AddrPortFrom(l.ServerLinkIP, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	startIdP(t, ln, base, awsemu.ACSURL)
+
+	caPath := filepath.Join(l.Dir, "awsemu-ca.pem")
+	argv := []string{emuBin,
+		"-listen", netip.AddrPortFrom(l.ServerLinkIP, 1194).String(), "-tun", lab.TunDev,
+		"-idp-metadata", base + "/metadata", "-subnet", l.TunnelPrefix.String(),
+		"-gateway", l.ServerTunIP.String(), "-client", l.ServerTunIP.Next().String(),
+		"-ca-out", caPath, "-auth-token"}
+	if limit > 0 {
+		argv = append(argv, "-session-limit", limit.String())
+	}
+	emu, err := lab.StartProcess("awsemu", l.ServerNS, filepath.Join(l.Dir, "awsemu.log"), argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = emu.Stop()
+		if t.Failed() {
+			t.Logf("awsemu log:\n%s", emu.LogTail(60))
+		}
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := emu.WaitFor(ctx, "awsemu: listening"); err != nil {
+		t.Fatal(err)
+	}
+	ca, err := os.ReadFile(caPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prof := filepath.Join(l.Dir, "aws-federated.ovpn")
+	if err := os.WriteFile(prof, []byte(awsemu.Profile(l.ServerLinkIP.String(), 1194, ca)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &awsLab{l: l, emu: emu, profile: prof, browser: browser + " -timeout 40s"}
+}
+
+// env is what the user's side needs to sign in with browser-login.
+func (a *awsLab) env() []string {
+	return append([]string{"CVPN_BROWSER=" + a.browser}, browserEnv()...)
+}
+
+// TestAWSSAMLService signs in through the product the way a desktop does:
+// the cvpn service runs the tunnel, and `cvpn connect` on the user's side
+// (here in the client namespace, so its 127.0.0.1:35001 and the browser are
+// there) answers the service's saml prompt by opening CVPN_BROWSER
+// (browser-login, headless Chromium) at the IdP, then the client pings the
+// server's tunnel address.
+func TestAWSSAMLService(t *testing.T) {
+	start := time.Now()
+	a := newAWSLab(t, 0)
+	s := newSvcLab(t, a.l)
+	s.start(t)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := lab.Command(ctx, a.l.ClientNS, s.bin, "connect", "--verbose", a.profile)
+	cmd.Env = append(os.Environ(), "CVPN_SOCKET="+s.sock, "CVPN_CONFIG_DIR="+s.config)
+	cmd.Env = append(cmd.Env, a.env()...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("cvpn connect: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "connected") {
+		t.Fatalf("cvpn connect said:\n%s", out)
+	}
+	t.Logf("signed in through the service after %v", time.Since(start).Round(time.Millisecond))
+	if err := lab.Ping(ctx, a.l.ClientNS, a.l.ServerTunIP, 2); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := s.cli(t, 0, "disconnect", "aws-federated"); code != 0 {
+		t.Logf("cvpn disconnect: exit %d: %s", code, out)
+	}
+	t.Logf("sign-in, tunnel and ping in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// TestAWSSAMLForeground runs `cvpn connect --foreground` on a terminal in
+// the client namespace with CVPN_BROWSER set to browser-login: the user
+// signs in in headless Chromium and pings through the tunnel; the emulator
+// ends the session at its limit, cvpn signs in again in the browser, and
+// the ping goes through again.
+func TestAWSSAMLForeground(t *testing.T) {
+	start := time.Now()
+	a := newAWSLab(t, 6*time.Second)
+	for _, kv := range a.env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	c := startCvpnOnTerminal(t, a.l, a.profile)
+	c.WaitOutput(t, "\nconnected ", 40*time.Second)
+	t.Logf("signed in and connected after %v", time.Since(start).Round(time.Millisecond))
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	if err := lab.Ping(ctx, a.l.ClientNS, a.l.ServerTunIP, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.emu.WaitFor(ctx, "awsemu: expired"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.emu.WaitForN(ctx, "awsemu: accepted", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.emu.WaitForN(ctx, "awsemu: pushed", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := lab.Ping(ctx, a.l.ClientNS, a.l.ServerTunIP, 2); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("signed in again after the session limit and pinged; %v in all", time.Since(start).Round(time.Millisecond))
+}

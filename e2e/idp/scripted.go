@@ -26,7 +26,9 @@ var formActionRE = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
 // with. It is for tests that do not need a real browser.
 func ScriptedLogin(ctx context.Context, signInURL, username, password string) (samlResponse, acs string, err error) {
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Jar: jar, Transport: tr}
 	page, err := fetch(ctx, c, http.MethodGet, signInURL, nil, "")
 	if err != nil {
 		return "", "", err

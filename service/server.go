@@ -146,6 +146,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		NoKeyExport:   body.NoKeyExport,
 		Owner:         pr.UID,
 		EnforceRoutes: body.EnforceRoutes,
+		WebAuth:       body.WebAuth,
 	})
 	if err != nil {
 		s.logf("%s: refused: %v", p.Name, err)

@@ -181,6 +181,9 @@ type Request struct {
 	Prompter openvpn.Prompter
 	// NoKeyExport is openvpn.Options.NoKeyExport.
 	NoKeyExport bool
+	// WebAuth is openvpn.Options.WebAuth: the Prompter's user can open a
+	// sign-in page in a browser.
+	WebAuth bool
 	// Owner is the uid of whoever asked (-1 for unknown), shown in status.
 	Owner int
 	// EnforceRoutes puts back the tunnel's routes when another program
@@ -284,6 +287,7 @@ func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
 		Configure:   t.configure,
 		Version:     m.cfg.Version,
 		NoKeyExport: req.NoKeyExport,
+		WebAuth:     req.WebAuth,
 	}
 	if m.cfg.Debugf != nil {
 		opts.Debugf = t.debugf

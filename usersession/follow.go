@@ -57,6 +57,8 @@ const disconnectWait = 20 * time.Second
 // does not keep Connect from returning; that goroutine ends once its
 // Asker returns.
 func Connect(ctx context.Context, c *client.Client, req api.ConnectBody, o ConnectOptions) (*api.Status, error) {
+	// Whoever answers prompts here opens web sign-in pages too.
+	req.WebAuth = req.WebAuth || o.Answerer != nil
 	streamCtx, stopStream := context.WithCancel(ctx)
 	// Subscribe before asking, so no prompt or state is missed.
 	events, err := c.Events(streamCtx)

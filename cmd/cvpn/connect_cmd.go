@@ -118,7 +118,7 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	t, err := m.Connect(ctx, tunnel.Request{Profile: prof, Device: f.devName, Prompter: prompter, NoKeyExport: f.noEKM, Owner: os.Getuid(),
-		EnforceRoutes: f.enforceRoutes})
+		EnforceRoutes: f.enforceRoutes, WebAuth: prompter != nil})
 	if err != nil {
 		return a.fail("connect", err)
 	}

@@ -25,6 +25,10 @@ type ConnectBody struct {
 	// EnforceRoutes puts the tunnel's routes and DNS settings back when
 	// another program removes or changes them.
 	EnforceRoutes bool `json:"enforce_routes,omitempty"`
+	// WebAuth says the user's side answers "webauth" prompts by opening
+	// the page in a browser, so the server may offer sign-in on a web
+	// page (OpenVPN's WEB_AUTH).
+	WebAuth bool `json:"web_auth,omitempty"`
 }
 
 // DisconnectBody names the tunnel to stop; empty stops all of them.

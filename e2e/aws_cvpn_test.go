@@ -115,30 +115,37 @@ func TestAWSSAMLService(t *testing.T) {
 	t.Logf("sign-in, tunnel and ping in %v", time.Since(start).Round(time.Millisecond))
 }
 
-// TestAWSSAMLForeground runs `cvpn connect --foreground` on a terminal in
-// the client namespace with CVPN_BROWSER set to browser-login: the user
-// signs in in headless Chromium and pings through the tunnel; the emulator
-// ends the session at its limit, cvpn signs in again in the browser, and
-// the ping goes through again.
+// TestAWSSAMLForeground runs `cvpn connect --foreground` without a
+// terminal (as a headless machine's service manager would) in the client
+// namespace with CVPN_BROWSER set to browser-login: the user signs in in
+// headless Chromium and pings through the tunnel; the emulator ends the
+// session at its limit, cvpn signs in again in the browser, and the ping
+// goes through again.
 func TestAWSSAMLForeground(t *testing.T) {
 	start := time.Now()
 	a := newAWSLab(t, 6*time.Second)
-	for _, kv := range a.env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
+	argv := append(append([]string{"env"}, a.env()...), cvpnBinary(t), "connect", "--foreground",
+		"--state-dir", filepath.Join(a.l.Dir, "state"), "--dev", lab.TunDev, "--verbose", a.profile)
+	p, err := lab.StartProcess("cvpn", a.l.ClientNS, filepath.Join(a.l.Dir, "cvpn.log"), argv)
+	if err != nil {
+		t.Fatal(err)
 	}
-	c := startCvpnOnTerminal(t, a.l, a.profile)
-	c.WaitOutput(t, "\nconnected ", 40*time.Second)
-	t.Logf("signed in and connected after %v", time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		_ = p.Stop()
+		if t.Failed() {
+			t.Logf("cvpn log:\n%s", p.LogTail(80))
+		}
+	})
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
+	if err := p.WaitFor(ctx, "\nconnected "); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("signed in and connected after %v", time.Since(start).Round(time.Millisecond))
 	if err := lab.Ping(ctx, a.l.ClientNS, a.l.ServerTunIP, 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.emu.WaitFor(ctx, "awsemu: expired"); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.emu.WaitForN(ctx, "awsemu: accepted", 2); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.emu.WaitForN(ctx, "awsemu: pushed", 2); err != nil {
@@ -146,6 +153,9 @@ func TestAWSSAMLForeground(t *testing.T) {
 	}
 	if err := lab.Ping(ctx, a.l.ClientNS, a.l.ServerTunIP, 2); err != nil {
 		t.Fatal(err)
+	}
+	if n := strings.Count(a.emu.Log(), "awsemu: accepted"); n != 2 {
+		t.Fatalf("the emulator accepted %d sign-ins, want 2", n)
 	}
 	t.Logf("signed in again after the session limit and pinged; %v in all", time.Since(start).Round(time.Millisecond))
 }

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
+	"os"
 	"sync"
 	"time"
 
@@ -212,7 +212,7 @@ func (s *Server) deviceLoop() {
 				return
 			default:
 			}
-			if errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "closed") {
+			if errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) {
 				return
 			}
 			time.Sleep(10 * time.Millisecond)
@@ -273,6 +273,10 @@ func (s *Server) controlLoop() {
 		for _, ss := range list {
 			if ss.expired(now) {
 				s.expire(ss)
+				continue
+			}
+			if !ss.authed.Load() && now.Sub(ss.created) > unsignedLife {
+				s.drop(ss)
 				continue
 			}
 			var err error

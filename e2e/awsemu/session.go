@@ -31,6 +31,7 @@ type session struct {
 	tls        *tls.Conn
 	peerReset  bool
 	scratch    []byte
+	created    time.Time
 
 	dc     atomic.Pointer[datachannel.Channel]
 	authed atomic.Bool
@@ -43,7 +44,7 @@ type session struct {
 
 func newSession(s *Server, peer netip.AddrPort, csid packet.SessionID) *session {
 	ssid, _ := packet.NewSessionID(nil)
-	ss := &session{srv: s, peer: peer, csid: csid, ssid: ssid, conn: newStream(s.kick)}
+	ss := &session{srv: s, peer: peer, csid: csid, ssid: ssid, conn: newStream(s.kick), created: time.Now()}
 	ss.ch = reliable.NewChannel(0, ssid, nil)
 	ss.ch.SetRemoteSessionID(csid)
 	_, _ = ss.ch.Queue(packet.OpHardResetServerV2, nil)
@@ -83,6 +84,11 @@ func (ss *session) pump(now time.Time, dst []packet.Control) ([]packet.Control, 
 	return ss.ch.Poll(now, dst), nil
 }
 
+// unsignedLife is how long a session that never signed in is kept: a
+// phase-1 session ends with AUTH_FAILED, and its client goes away.
+const unsignedLife = time.Minute
+
+// expired reports whether the session's SessionLimit has passed.
 func (ss *session) expired(now time.Time) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()

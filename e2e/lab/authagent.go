@@ -158,6 +158,12 @@ func (a *AuthAgent) serve(decide func(*AuthRequest) Decision) {
 	}
 }
 
+// Resolve answers a request later, outside Decide: a web sign-in page
+// that the user finished, for one that Decide left Pending.
+func (a *AuthAgent) Resolve(cid, kid string, d Decision) {
+	a.answer(&AuthRequest{CID: cid, KID: kid}, d)
+}
+
 func (a *AuthAgent) answer(r *AuthRequest, d Decision) {
 	switch {
 	case d.Accept:

@@ -157,5 +157,9 @@ func TestAWSSAMLForeground(t *testing.T) {
 	if n := strings.Count(a.emu.Log(), "awsemu: accepted"); n != 2 {
 		t.Fatalf("the emulator accepted %d sign-ins, want 2", n)
 	}
+	// The user is told why the browser opens again.
+	if !strings.Contains(p.Log(), "Signing in again: ") {
+		t.Errorf("cvpn did not say why it signs in again:\n%s", p.LogTail(30))
+	}
 	t.Logf("signed in again after the session limit and pinged; %v in all", time.Since(start).Round(time.Millisecond))
 }

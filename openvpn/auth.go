@@ -31,6 +31,9 @@ type authState struct {
 	// retry is the server's reason to show when asking again.
 	retry   string
 	lastErr error
+	// wasConnected: a connection came up before, so a new browser
+	// sign-in (AWS SAML) is a second one, and the user is told why.
+	wasConnected bool
 }
 
 func (a *authState) init(p *profile.Profile) {
@@ -118,7 +121,7 @@ func (a *authState) setToken(t push.Secret, user string) {
 }
 
 // connected is called once a connection is up.
-func (a *authState) connected() { a.lastErr = nil }
+func (a *authState) connected() { a.lastErr, a.wasConnected = nil, true }
 
 // failed decides what an AUTH_FAILED means for the next attempt: retry
 // (after dropping a stale token, or asking again) or stop.
@@ -147,7 +150,13 @@ func (a *authState) challenge(ctx context.Context, s *Session, c *push.Challenge
 	if s.opts.Prompter == nil {
 		return fatal(fmt.Errorf("the server asks a challenge question (%s) but there is no prompter to ask it", c.Text))
 	}
-	ans, err := s.opts.Prompter.Prompt(ctx, &Prompt{Kind: PromptChallenge, Profile: a.prof.Name, Username: c.Username, Challenge: c})
+	req := &Prompt{Kind: PromptChallenge, Profile: a.prof.Name, Username: c.Username, Challenge: c}
+	if a.prof.Auth.Federated && a.wasConnected {
+		// An assertion is good for one connection, and the server
+		// gave no auth-token (or it expired): the browser opens again.
+		req.Retry = "the connection had to be made again and the server wants a new sign-in (a sign-in is good for one connection)"
+	}
+	ans, err := s.opts.Prompter.Prompt(ctx, req)
 	if err != nil {
 		return fatal(fmt.Errorf("answer the challenge: %w", err))
 	}

@@ -77,6 +77,9 @@ func (x *cliAsker) AskProxy(ctx context.Context, p *api.Prompt) (usersession.Ans
 }
 
 func (x *cliAsker) SignInAt(p *api.Prompt, url string) {
+	if p.Retry != "" {
+		fmt.Fprintf(x.out, "Signing in again: %s\n", p.Retry)
+	}
 	fmt.Fprintf(x.out, "Sign in to %s in the browser; if it did not open, open this address:\n  %s\n", p.Tunnel, url)
 }
 
@@ -166,6 +169,9 @@ func (t terminalAsker) AskProxy(_ context.Context, p *api.Prompt) (usersession.A
 }
 
 func (t terminalAsker) SignInAt(p *api.Prompt, url string) {
+	if p.Retry != "" {
+		fmt.Fprintf(t.out, "Signing in again: %s\n", p.Retry)
+	}
 	fmt.Fprintf(t.out, "Sign in to %s in the browser; if it did not open, open this address:\n  %s\n", p.Tunnel, url)
 }
 

@@ -56,10 +56,16 @@ test: deps-test lint
 	$(GO) test -count=1 -race -timeout 10m ./openvpn/... ./tunnel/... ./service/... ./credstore/...
 
 # fuzz runs each parser of untrusted input for FUZZTIME: profiles, CRLs,
-# PKCS#12 bundles and what proxies answer. Pick some with FUZZ="pkg:Target ...".
+# PKCS#12 bundles, what proxies answer, what a server sends on the control
+# channel (CRV1, AUTH_PENDING, INFO_PRE, pushed options, key-method 2 in
+# both framings) and what a browser posts to the sign-in listener. Pick
+# some with FUZZ="pkg:Target ...".
 FUZZ ?= ./profile:FuzzParse ./profile:FuzzParseCRL ./profile:FuzzOpenPKCS12 \
 	./openvpn/transport/proxy:FuzzParseResponse ./openvpn/transport/proxy:FuzzSOCKSReply \
-	./openvpn/transport/proxy:FuzzStripUDPHeader
+	./openvpn/transport/proxy:FuzzStripUDPHeader \
+	./openvpn/push:FuzzParseRecord ./openvpn/push:FuzzParseOptions \
+	./openvpn/keymethod2:FuzzParseServerMessage ./openvpn/keymethod2:FuzzParseClientMessage \
+	./saml:FuzzAssertionFromBody
 fuzz: deps-build
 	@for t in $(FUZZ); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \

@@ -83,6 +83,15 @@ func OpenBrowser(u string, o Options) error {
 	if reason := noDesktop(); reason != "" {
 		return noBrowser("the default browser", errors.New(reason), u)
 	}
+	if asUser() {
+		// pkg/browser would run xdg-open as root; runBrowser drops to
+		// the user sudo ran cvpn for.
+		o.logf("saml: opening the sign-in page in the default browser (xdg-open, as the invoking user)")
+		if err := runBrowser([]string{"xdg-open"}, u, &o); err != nil {
+			return noBrowser("the default browser (xdg-open)", err, u)
+		}
+		return nil
+	}
 	o.logf("saml: opening the sign-in page in the default browser")
 	errc := make(chan error, 1)
 	go func() { errc <- openDefault(u) }()

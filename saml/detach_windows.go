@@ -12,3 +12,6 @@ const createNewProcessGroup = 0x00000200
 func detach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: createNewProcessGroup}
 }
+
+// asUser: Windows services never open browsers; a console run is the user.
+func asUser() bool { return false }

@@ -27,8 +27,6 @@ type app struct {
 	socket string
 	// asker replaces the terminal and the auth file when set (tests).
 	asker usersession.Asker
-	// profileCount counts the profiles logs export added.
-	profileCount int
 }
 
 func storeFromEnv() (*profile.Store, error) { return profile.DefaultStore() }

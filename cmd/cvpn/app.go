@@ -51,6 +51,7 @@ func init() {
 		disconnectCommand(),
 		statusCommand(),
 		logsCommand(),
+		settingsCommand(),
 		serviceCommand(),
 		{name: "version", summary: "print the version", run: (*app).version},
 		{name: "help", args: "[COMMAND]", summary: "show help for cvpn or a command", run: (*app).help},

@@ -34,7 +34,7 @@ func connectCommand() *command {
 type connectFlags struct {
 	foreground, remember, forget, verbose, debug, noEKM, json bool
 	enforceRoutes                                             bool
-	authFile, devName, stateDir                               string
+	authFile, devName, stateDir, browser                      string
 	timeout                                                   time.Duration
 }
 
@@ -47,6 +47,7 @@ func (a *app) connect(args []string) int {
 	fs.BoolVar(&f.forget, "forget", false, "delete saved credentials for the profile first, and ask again")
 	fs.StringVar(&f.authFile, "auth-file", "", "read the username and password from `FILE` (two lines) instead of asking")
 	fs.StringVar(&f.devName, "dev", "", "name the tun device `NAME` (default: the profile's dev, or cvpnN)")
+	fs.StringVar(&f.browser, "browser", "", "open sign-in pages with `COMMAND` (the address is its last argument) instead of the browser in cvpn settings, $CVPN_BROWSER or the default")
 	fs.BoolVar(&f.verbose, "verbose", false, "show what the engine and the network configuration do")
 	fs.BoolVar(&f.debug, "debug", false, "with --foreground, log every control packet (implies --verbose)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up (and disconnect) if not connected within `DURATION`, e.g. 60s; 0 waits until Ctrl-C")

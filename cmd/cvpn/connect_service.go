@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/saml"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/usersession"
 )
@@ -82,7 +83,20 @@ func (a *app) answerer(prof *profile.Profile, f connectFlags) *usersession.Answe
 	if ask == nil {
 		ask = newCLIAsker(a.stderr, f.authFile)
 	}
+	// --browser, then $CVPN_BROWSER (which saml reads itself), then the
+	// user's setting.
+	browser := f.browser
+	if browser == "" && os.Getenv(saml.BrowserEnv) == "" {
+		if path, err := usersession.SettingsPath(); err == nil {
+			s, err := usersession.LoadSettings(path)
+			if err != nil {
+				fmt.Fprintf(a.stderr, "warning: %v\n", err)
+			}
+			browser = s.Browser
+		}
+	}
 	return &usersession.Answerer{
+		Browser:         browser,
 		Profile:         prof.Name,
 		Ask:             ask,
 		Remember:        f.remember,

@@ -139,6 +139,35 @@ func TestAnswererFromFlags(t *testing.T) {
 	}
 }
 
+// The sign-in browser: --browser, then $CVPN_BROWSER (left to saml), then
+// the user's setting.
+func TestAnswererBrowser(t *testing.T) {
+	t.Setenv("CVPN_CONFIG_DIR", t.TempDir())
+	path, err := usersession.SettingsPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := usersession.SaveSettings(path, usersession.Settings{Browser: "from-settings"}); err != nil {
+		t.Fatal(err)
+	}
+	a := &app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, asker: &fakeTerm{}}
+	prof := testProfileNamed(t, "corp")
+	tests := []struct {
+		flag, env, want string
+	}{
+		{"", "", "from-settings"},
+		{"from-flag", "", "from-flag"},
+		{"", "from-env", ""}, // saml reads $CVPN_BROWSER itself
+		{"from-flag", "from-env", "from-flag"},
+	}
+	for _, tt := range tests {
+		t.Setenv("CVPN_BROWSER", tt.env)
+		if got := a.answerer(prof, connectFlags{browser: tt.flag}).Browser; got != tt.want {
+			t.Errorf("flag %q env %q: browser %q, want %q", tt.flag, tt.env, got, tt.want)
+		}
+	}
+}
+
 func testProfileNamed(t *testing.T, name string) *profile.Profile {
 	t.Helper()
 	p, err := profile.ParseFile(testdata("aws-ad-mfa.ovpn"))

@@ -54,6 +54,12 @@ func TestCLI(t *testing.T) {
 		{args: []string{"profile", "frob"}, code: 2, stderr: []string{`unknown command "profile frob"`}},
 		{args: []string{"version"}, code: 0, stdout: []string{"cvpn dev (" + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + ")"}},
 		{args: []string{"version", "x"}, code: 2, stderr: []string{"Usage: cvpn version"}},
+		{args: []string{"settings"}, code: 0, stdout: []string{"browser: (the default browser, or $CVPN_BROWSER)", "settings.json"}},
+		{args: []string{"settings", "browser", "firefox --new-window"}, code: 0},
+		{args: []string{"settings"}, code: 0, stdout: []string{"browser: firefox --new-window"}},
+		{args: []string{"settings", "browser", ""}, code: 0},
+		{args: []string{"settings", "browser"}, code: 0, stdout: []string{"\n"}},
+		{args: []string{"settings", "frob"}, code: 2, stderr: []string{"usage: cvpn settings"}},
 
 		{args: []string{"profile", "check"}, code: 2, stderr: []string{"Usage: cvpn profile check FILE"}},
 		{args: []string{"profile", "check", "a", "b"}, code: 2, stderr: []string{"Usage: cvpn profile check FILE"}},

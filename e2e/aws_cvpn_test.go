@@ -26,7 +26,7 @@ type awsLab struct {
 	browser string // the CVPN_BROWSER command line
 }
 
-func newAWSLab(t *testing.T, limit time.Duration) *awsLab {
+func newAWSLab(t *testing.T, limit time.Duration, emuArgs ...string) *awsLab {
 	t.Helper()
 	lab.Require(t, "ping")
 	requireChromium(t)
@@ -50,6 +50,7 @@ func newAWSLab(t *testing.T, limit time.Duration) *awsLab {
 	if limit > 0 {
 		argv = append(argv, "-session-limit", limit.String())
 	}
+	argv = append(argv, emuArgs...)
 	emu, err := lab.StartProcess("awsemu", l.ServerNS, filepath.Join(l.Dir, "awsemu.log"), argv)
 	if err != nil {
 		t.Fatal(err)
@@ -162,4 +163,32 @@ func TestAWSSAMLForeground(t *testing.T) {
 		t.Errorf("cvpn did not say why it signs in again:\n%s", p.LogTail(30))
 	}
 	t.Logf("signed in again after the session limit and pinged; %v in all", time.Since(start).Round(time.Millisecond))
+}
+
+// TestAWSSAMLRefused: the user signs in at the IdP, but the endpoint's
+// authorization rules leave them out. cvpn stops with the server's reason
+// after that one sign-in; it does not send the user through the browser
+// again and again (AWS profiles say auth-retry interact).
+func TestAWSSAMLRefused(t *testing.T) {
+	a := newAWSLab(t, 0, "-deny-user", idpUser+"@example.test") // the NameID the IdP asserts
+	argv := append(append([]string{"env"}, a.env()...), cvpnBinary(t), "connect", "--foreground",
+		"--state-dir", filepath.Join(a.l.Dir, "state"), "--dev", lab.TunDev, a.profile)
+	p, err := lab.StartProcess("cvpn", a.l.ClientNS, filepath.Join(a.l.Dir, "cvpn.log"), argv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Stop() })
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	select {
+	case <-p.Done():
+	case <-ctx.Done():
+		t.Fatalf("cvpn did not stop after the refusal:\n%s", p.LogTail(30))
+	}
+	if log := p.Log(); !strings.Contains(log, "is not authorized to connect to this Client VPN endpoint") {
+		t.Errorf("cvpn did not give the server's reason:\n%s", p.LogTail(30))
+	}
+	if n := strings.Count(a.emu.Log(), "awsemu: challenge"); n != 1 {
+		t.Errorf("%d sign-ins started, want 1:\n%s", n, a.emu.LogTail(20))
+	}
 }

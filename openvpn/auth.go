@@ -131,6 +131,12 @@ func (a *authState) failed(e *AuthError, usedToken bool) (retry bool) {
 		a.token, a.tokenUser = "", ""
 		return true
 	}
+	if a.prof.Auth.Federated {
+		// The server refused a fresh SAML sign-in: another browser
+		// round would only be refused again (AWS profiles say
+		// auth-retry interact, which would loop through the browser).
+		return false
+	}
 	switch a.prof.Auth.Retry {
 	case profile.AuthRetryNoInteract:
 		return true

@@ -86,6 +86,7 @@ type authority struct {
 	mu     sync.Mutex
 	states map[string]challenge
 	tokens map[string]string // auth-token → user
+	deny   map[string]bool   // users refused after signing in; set before serving
 }
 
 func newAuthority(sp *saml.ServiceProvider) (*authority, error) {
@@ -96,7 +97,7 @@ func newAuthority(sp *saml.ServiceProvider) (*authority, error) {
 	if sso == "" {
 		return nil, errors.New("awsemu: the IdP's metadata has no HTTP-Redirect SSO endpoint")
 	}
-	return &authority{sp: sp, ssoURL: sso, states: map[string]challenge{}, tokens: map[string]string{}}, nil
+	return &authority{sp: sp, ssoURL: sso, states: map[string]challenge{}, tokens: map[string]string{}, deny: map[string]bool{}}, nil
 }
 
 // verdict is what authenticate decided.
@@ -180,6 +181,9 @@ func (a *authority) redeem(pass string, from netip.Addr) (verdict, error) {
 	user := ""
 	if as.Subject != nil && as.Subject.NameID != nil {
 		user = as.Subject.NameID.Value
+	}
+	if a.deny[user] {
+		return verdict{challenge: "user " + user + " is not authorized to connect to this Client VPN endpoint"}, nil
 	}
 	return verdict{ok: true, user: user}, nil
 }

@@ -45,6 +45,9 @@ type Config struct {
 	// AuthToken pushes an auth-token, accepted instead of a SAML response
 	// while its session lasts.
 	AuthToken bool
+	// DenyUsers are refused after a valid sign-in, as an endpoint whose
+	// authorization rules leave them out refuses them.
+	DenyUsers []string
 	// SessionLimit, if set, is pushed as session-timeout, and the
 	// emulator forgets the session when it has passed.
 	SessionLimit time.Duration
@@ -91,6 +94,11 @@ func Start(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("awsemu: %v and %v must be in %v", cfg.Client, cfg.Gateway, cfg.Subnet)
 	}
 	a, err := newAuthority(cfg.SP)
+	if err == nil {
+		for _, u := range cfg.DenyUsers {
+			a.deny[u] = true
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

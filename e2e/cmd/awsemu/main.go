@@ -49,19 +49,23 @@ func main() {
 	caOut := flag.String("ca-out", "", "write the CA certificate (PEM) here")
 	limit := flag.Duration("session-limit", 0, "push session-timeout and end each session after this long")
 	token := flag.Bool("auth-token", false, "push an auth-token")
+	deny := flag.String("deny-user", "", "refuse this user after a valid sign-in (the endpoint's authorization rules leave them out)")
 	flag.Parse()
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
-	if err := run(*listen, *tunName, *metaURL, *acs, *subnet, *gateway, *client, *routes, *caOut, *limit, *token); err != nil {
+	if err := run(*listen, *tunName, *metaURL, *acs, *subnet, *gateway, *client, *routes, *caOut, *limit, *token, *deny); err != nil {
 		log.Fatalf("awsemu: %v", err)
 	}
 }
 
-func run(listen, tunName, metaURL, acs, subnet, gateway, client, routes, caOut string, limit time.Duration, token bool) error {
+func run(listen, tunName, metaURL, acs, subnet, gateway, client, routes, caOut string, limit time.Duration, token bool, deny string) error {
 	addr, err := netip.ParseAddrPort(listen)
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)
 	}
 	cfg := awsemu.Config{SessionLimit: limit, AuthToken: token, Logf: log.Printf}
+	if deny != "" {
+		cfg.DenyUsers = []string{deny}
+	}
 	if cfg.Subnet, err = netip.ParsePrefix(subnet); err != nil {
 		return fmt.Errorf("-subnet: %w", err)
 	}

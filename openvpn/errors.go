@@ -67,12 +67,25 @@ func (e *UnreachableError) Unwrap() []error { return []error{ErrUnreachable, e.L
 // user inside StateChange events, so they read as sentences.
 var (
 	errPingRestart      = errors.New("no packets from the server (ping-restart)")
-	errServerExit       = errors.New("the server is shutting down (exit notification)")
+	errServerExit       = &serverEnded{"the server is shutting down (exit notification)"}
 	errHandshakeTimeout = errors.New("tls handshake did not complete within hand-window")
 	errPushTimeout      = errors.New("no reply from the server to PUSH_REQUEST within hand-window")
 	errResetTimeout     = errors.New("no answer from the server within connect-timeout")
 	errClosed           = errors.New("session closed")
 )
+
+// ErrServerEnded is matched (errors.Is) by a connection the server ended
+// on purpose: an exit notification or RESTART. The session reconnects.
+var ErrServerEnded = errors.New("the server ended the connection")
+
+// serverEnded is a reconnect reason that is the server's doing.
+type serverEnded struct{ msg string }
+
+func (e *serverEnded) Error() string        { return e.msg }
+func (e *serverEnded) Is(target error) bool { return target == ErrServerEnded }
+
+// Is makes a RESTART match ErrServerEnded.
+func (e *restartError) Is(target error) bool { return target == ErrServerEnded }
 
 // restartError is a RESTART from the server.
 type restartError struct{ r *push.Restart }

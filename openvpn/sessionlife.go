@@ -14,8 +14,9 @@ import (
 // sign in again (for AWS SAML, the browser opens again) and the tunnel's
 // network settings stay as they are if the server pushes the same ones.
 
-// errSessionExpired ends a connection whose session-timeout has run out.
-var errSessionExpired = errors.New("the server's session time limit (session-timeout) was reached; signing in again")
+// ErrSessionExpired ends a connection whose pushed session-timeout has
+// run out; the session then signs in again.
+var ErrSessionExpired = errors.New("the server's session time limit (session-timeout) was reached; signing in again")
 
 // sessionLife is one connection's pushed lifetime; zero when none.
 type sessionLife struct {
@@ -56,7 +57,7 @@ func (l *link) checkSessionLife(now time.Time) error {
 	// A token would sign in again silently; the limit is there to make
 	// the user do it.
 	l.s.auth.setToken("", "")
-	return fmt.Errorf("%w", errSessionExpired)
+	return fmt.Errorf("%w", ErrSessionExpired)
 }
 
 // sessionLifeDeadline is when checkSessionLife next has work.

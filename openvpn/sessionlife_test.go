@@ -1,9 +1,12 @@
 package openvpn
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvpn/cvpn/openvpn/push"
 )
 
 // TestSessionTimeoutWarnsAndReconnects: a pushed session-timeout is
@@ -55,6 +58,19 @@ func TestWarnAhead(t *testing.T) {
 	} {
 		if got := warnAhead(d); got != want {
 			t.Errorf("warnAhead(%v) = %v, want %v", d, got, want)
+		}
+	}
+}
+
+func TestServerEndedReasons(t *testing.T) {
+	for _, err := range []error{errServerExit, &restartError{&push.Restart{Message: "maintenance"}}} {
+		if !errors.Is(err, ErrServerEnded) {
+			t.Errorf("%v does not match ErrServerEnded", err)
+		}
+	}
+	for _, err := range []error{errPingRestart, errHandshakeTimeout} {
+		if errors.Is(err, ErrServerEnded) {
+			t.Errorf("%v matches ErrServerEnded", err)
 		}
 	}
 }

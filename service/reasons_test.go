@@ -38,6 +38,8 @@ func TestReasonOf(t *testing.T) {
 		{"canceled", wrap(openvpn.ErrCanceled), api.StateDisconnected, api.ReasonCanceled},
 		{"context", context.Canceled, api.StateDisconnected, api.ReasonCanceled},
 		{"halted", wrap(openvpn.ErrHalted), api.StateDisconnected, api.ReasonServerExit},
+		{"server ended it", wrap(openvpn.ErrServerEnded), api.StateReconnecting, api.ReasonServerExit},
+		{"session limit", wrap(openvpn.ErrSessionExpired), api.StateReconnecting, api.ReasonSessionExpired},
 		{"bad passphrase", wrap(openvpn.ErrBadPassphrase), api.StateDisconnected, api.ReasonBadPassphrase},
 		{"no passphrase", wrap(openvpn.ErrNoPassphrase), api.StateDisconnected, api.ReasonNeedPassphrase},
 		{"no credentials", wrap(openvpn.ErrNoCredentials), api.StateDisconnected, api.ReasonNeedCredentials},

@@ -16,6 +16,7 @@ var advice = map[api.Reason]string{
 	api.ReasonPromptTimeout:   "nobody answered the sign-in: connect from the cvpn app or a terminal to be asked",
 	api.ReasonServerExit:      "the server ended the session; connect again, or ask the VPN administrator if it keeps happening",
 	api.ReasonNetworkError:    "check the network connection",
+	api.ReasonSessionExpired:  "the server allows sessions of limited length: sign in again when asked",
 	api.ReasonBadPassphrase:   "type the passphrase the key was protected with (if it was saved, it was deleted and is asked again), or check the key with `openssl pkey -in key.pem -noout`",
 	api.ReasonNeedPassphrase:  "connect from the cvpn app or a terminal to be asked for the passphrase",
 	api.ReasonNeedCredentials: "connect from the cvpn app or a terminal to be asked for the username and password",

@@ -37,6 +37,10 @@ const (
 	// ReasonServerExit: the server ended the session (HALT, exit
 	// notification, ping-exit).
 	ReasonServerExit Reason = "server_exit"
+	// ReasonSessionExpired: the server's session time limit ran out
+	// (session-timeout; AWS's maximum session duration): the user signs
+	// in again.
+	ReasonSessionExpired Reason = "session_expired"
 	// ReasonNetworkError: the connection to the server broke (no packets,
 	// a reset, a network change).
 	ReasonNetworkError Reason = "network_error"

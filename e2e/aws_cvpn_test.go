@@ -125,23 +125,9 @@ func TestAWSSAMLService(t *testing.T) {
 func TestAWSSAMLForeground(t *testing.T) {
 	start := time.Now()
 	a := newAWSLab(t, 6*time.Second)
-	argv := append(append([]string{"env"}, a.env()...), cvpnBinary(t), "connect", "--foreground",
-		"--state-dir", filepath.Join(a.l.Dir, "state"), "--dev", lab.TunDev, "--verbose", a.profile)
-	p, err := lab.StartProcess("cvpn", a.l.ClientNS, filepath.Join(a.l.Dir, "cvpn.log"), argv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.Stop()
-		if t.Failed() {
-			t.Logf("cvpn log:\n%s", p.LogTail(80))
-		}
-	})
+	p := runCvpn(t, a.l, append([]string{"env"}, a.env()...), a.profile, true)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	if err := p.WaitFor(ctx, "\nconnected "); err != nil {
-		t.Fatal(err)
-	}
 	t.Logf("signed in and connected after %v", time.Since(start).Round(time.Millisecond))
 	if err := lab.Ping(ctx, a.l.ClientNS, a.l.ServerTunIP, 2); err != nil {
 		t.Fatal(err)
@@ -171,13 +157,7 @@ func TestAWSSAMLForeground(t *testing.T) {
 // again and again (AWS profiles say auth-retry interact).
 func TestAWSSAMLRefused(t *testing.T) {
 	a := newAWSLab(t, 0, "-deny-user", idpUser+"@example.test") // the NameID the IdP asserts
-	argv := append(append([]string{"env"}, a.env()...), cvpnBinary(t), "connect", "--foreground",
-		"--state-dir", filepath.Join(a.l.Dir, "state"), "--dev", lab.TunDev, a.profile)
-	p, err := lab.StartProcess("cvpn", a.l.ClientNS, filepath.Join(a.l.Dir, "cvpn.log"), argv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Stop() })
+	p := runCvpn(t, a.l, append([]string{"env"}, a.env()...), a.profile, false)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	select {

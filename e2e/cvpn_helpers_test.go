@@ -77,9 +77,19 @@ func startCvpn(t *testing.T, l *lab.Lab, po lab.ProfileOptions, noWait bool, arg
 // startCvpnFile starts cvpn with the profile at path, as startCvpn does.
 func startCvpnFile(t *testing.T, l *lab.Lab, profile string, noWait bool, args ...string) *cvpnClient {
 	t.Helper()
-	bin := cvpnBinary(t)
-	argv := append([]string{bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose"}, args...)
-	argv = append(argv, profile)
+	return runCvpn(t, l, nil, profile, !noWait, args...)
+}
+
+// runCvpn runs `cvpn connect --foreground` on profile in the lab's client
+// namespace, behind the command line wrap (unshare, nsenter, env …; nil
+// for none), with args before the profile. The test's cleanup stops it
+// and shows its log if the test failed; with wait it returns once cvpn
+// is connected.
+func runCvpn(t *testing.T, l *lab.Lab, wrap []string, profile string, wait bool, args ...string) *cvpnClient {
+	t.Helper()
+	argv := append(append([]string(nil), wrap...), cvpnBinary(t), "connect", "--foreground",
+		"--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose")
+	argv = append(append(argv, args...), profile)
 	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +101,7 @@ func startCvpnFile(t *testing.T, l *lab.Lab, profile string, noWait bool, args .
 			t.Logf("cvpn log:\n%s", p.LogTail(80))
 		}
 	})
-	if !noWait {
+	if wait {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
 		// At the start of a line (--verbose logs come first): under

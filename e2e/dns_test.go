@@ -30,28 +30,9 @@ import (
 // mount must succeed before cvpn runs at all.
 func startCvpnPrivateResolv(t *testing.T, l *lab.Lab, profile, resolv string, args ...string) *cvpnClient {
 	t.Helper()
-	bin := cvpnBinary(t)
-	argv := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
-		`mount --bind "$0" /etc/resolv.conf && exec "$@"`, resolv,
-		bin, "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose"}
-	argv = append(append(argv, args...), profile)
-	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.Stop()
-		if t.Failed() {
-			t.Logf("cvpn log:\n%s", p.LogTail(80))
-		}
-	})
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	// At the start of a line, as in startCvpn.
-	if err := p.WaitFor(ctx, "\nconnected "); err != nil {
-		t.Fatal(err)
-	}
-	return &cvpnClient{Process: p, profile: profile}
+	wrap := []string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount --bind "$0" /etc/resolv.conf && exec "$@"`, resolv}
+	return runCvpn(t, l, wrap, profile, true, args...)
 }
 
 // labPushingDNS starts a lab (in parallel with other tests) whose server

@@ -38,29 +38,11 @@ func startResolved(t *testing.T, l *lab.Lab) *lab.Resolved {
 // on it: cvpn must pick it over resolv.conf.
 func startCvpnResolved(t *testing.T, l *lab.Lab, r *lab.Resolved, profile string, args ...string) *cvpnClient {
 	t.Helper()
-	cmd := append([]string{cvpnBinary(t), "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev, "--verbose"}, args...)
-	argv := r.Enter(append(cmd, profile)...)
-	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
-	if err != nil {
-		t.Fatal(err)
+	c := runCvpn(t, l, r.Enter(), profile, true, args...)
+	if !strings.Contains(c.Log(), "through systemd-resolved") {
+		t.Fatalf("cvpn did not set DNS through systemd-resolved:\n%s", c.LogTail(30))
 	}
-	t.Cleanup(func() {
-		_ = p.Stop()
-		if t.Failed() {
-			t.Logf("cvpn log:\n%s", p.LogTail(80))
-		}
-	})
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	// At the start of a line: under redirect-gateway the IPv6 warning
-	// says "while connected (" long before the tunnel is up.
-	if err := p.WaitFor(ctx, "\nconnected "); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(p.Log(), "through systemd-resolved") {
-		t.Fatalf("cvpn did not set DNS through systemd-resolved:\n%s", p.LogTail(30))
-	}
-	return &cvpnClient{Process: p, profile: profile}
+	return c
 }
 
 // resolvedLink is what resolvectl says of one link's DNS: servers,

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -97,24 +96,8 @@ func TestCvpnWebAuth(t *testing.T) {
 	if err := l.WriteClientProfile(profile, lab.ProfileOptions{Extra: []string{"auth-user-pass"}}); err != nil {
 		t.Fatal(err)
 	}
-	argv := append(append([]string{"env", "CVPN_BROWSER=" + browser + " -timeout 40s"}, browserEnv()...),
-		cvpnBinary(t), "connect", "--foreground", "--state-dir", filepath.Join(l.Dir, "state"), "--dev", lab.TunDev,
-		"--verbose", "--auth-file", authFile, profile)
-	p, err := lab.StartProcess("cvpn", l.ClientNS, filepath.Join(l.Dir, "cvpn.log"), argv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = p.Stop()
-		if t.Failed() {
-			t.Logf("cvpn log:\n%s", p.LogTail(60))
-		}
-	})
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := p.WaitFor(wctx, "\nconnected "); err != nil {
-		t.Fatal(err)
-	}
+	wrap := append([]string{"env", "CVPN_BROWSER=" + browser + " -timeout 40s"}, browserEnv()...)
+	p := runCvpn(t, l, wrap, profile, true, "--auth-file", authFile)
 	assertTunnel(t, l)
 	mu.Lock()
 	defer mu.Unlock()

@@ -3,13 +3,13 @@
 # needs, but only those that are missing, and checks the Go toolchain.
 #
 # Groups:
-#   build  the Go toolchain (>= 1.24) and git
+#   build  the Go toolchain (>= 1.25) and git
 #   lab    what the built-in lab endpoint needs: openvpn, iproute2, ping
 #   test   lab + what the test suite needs, and an unpacked (not installed)
 #          systemd-resolved for the resolved e2e test (see below)
 set -euo pipefail
 
-want_go_minor=24
+want_go_minor=25
 
 # The resolved e2e test (e2e/resolved_test.go) runs a real systemd-resolved on
 # a private bus in a mount namespace. Installing the package would point the

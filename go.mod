@@ -3,6 +3,7 @@ module github.com/cvpn/cvpn
 go 1.25.0
 
 require (
+	fyne.io/fyne/v2 v2.8.1
 	github.com/Microsoft/go-winio v0.6.2
 	github.com/chromedp/chromedp v0.23.1
 	github.com/crewjam/saml v0.6.3
@@ -25,8 +26,11 @@ require (
 	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/danieljoos/wincred v1.2.3 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+	github.com/jeandeaual/go-locale v0.0.0-20250612000132-0ef82f21eade // indirect
 	github.com/jonboulle/clockwork v0.5.0 // indirect
+	github.com/nicksnyder/go-i18n/v2 v2.5.1 // indirect
 	github.com/russellhaering/goxmldsig v1.6.1 // indirect
 	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/text v0.41.0 // indirect
 	golang.zx2c4.com/wintun v0.0.0-20230126152724-0fa3db229ce2 // indirect
 )

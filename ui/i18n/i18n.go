@@ -8,13 +8,13 @@
 // one Fyne reads); the tests fail when a key is missing or empty in either,
 // or when the two disagree about a key's placeholders.
 //
-// The language follows the OS (Fyne matches the user's locales), unless
-// SetLanguage chose one. Fyne has no call to choose a language, so
-// SetLanguage loads the chosen catalog under both "en" and "ja": whichever
-// of the two Fyne matched, and English, the fallback for every other
-// locale, then hold the chosen words. The catalogs also carry Fyne's own
-// strings (Cancel, OK, the file dialog's words), so its dialogs change
-// with them.
+// The language follows the OS (Japanese on a Japanese OS, else English),
+// unless SetLanguage chose one. Fyne has no call to choose a language: it
+// matches the OS's locales against the languages it has catalogs for. So
+// the chosen catalog is loaded under "en", "ja" and the OS's language
+// alike, and whichever Fyne matched then holds the chosen words. The
+// catalogs also carry Fyne's own strings (Cancel, OK, the file dialog's
+// words), so its dialogs speak the same language as cvpn's views.
 package i18n
 
 import (
@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -46,11 +47,12 @@ type Language struct {
 }
 
 var (
-	loadOnce sync.Once
-	loadErr  error
-	raw      map[string][]byte            // tag → catalog file
-	english  map[string]string            // key → English text: the fallback
-	catalogs map[string]map[string]string // tag → key → text ("other" form)
+	loadOnce       sync.Once
+	loadErr        error
+	raw            map[string][]byte            // tag → catalog file
+	allPluralForms map[string][]byte            // tag → catalog with every plural form
+	english        map[string]string            // key → English text: the fallback
+	catalogs       map[string]map[string]string // tag → key → text ("other" form)
 )
 
 // Load registers the catalogs with Fyne. T and friends call it; main
@@ -75,10 +77,18 @@ func load() error {
 		raw[tag], catalogs[tag] = data, c
 	}
 	english = catalogs[English]
+	allPluralForms = map[string][]byte{}
+	for tag, data := range raw {
+		full, err := withAllPluralForms(data)
+		if err != nil {
+			return fmt.Errorf("load translations %s.json: %w", tag, err)
+		}
+		allPluralForms[tag] = full
+	}
 	if err := lang.AddTranslationsFS(files, "translations"); err != nil {
 		return fmt.Errorf("load translations: %w", err)
 	}
-	return nil
+	return apply("")
 }
 
 // parseCatalog reads a go-i18n file into key → text, taking the "other"
@@ -116,26 +126,85 @@ func messageForms(v json.RawMessage) (map[string]string, error) {
 }
 
 // SetLanguage chooses the GUI's language: English, Japanese, or "" to
-// follow the OS. Call it on the UI goroutine (Fyne's translations are not
-// guarded) and rebuild the views after it: strings already shown stay.
+// follow the OS (Japanese for a Japanese OS, else English). Call it on the
+// UI goroutine (Fyne's translations are not guarded) and rebuild the views
+// after it: strings already shown stay.
 func SetLanguage(tag string) error {
-	if err := Load(); err != nil {
-		return err
-	}
-	sources := map[string]string{English: English, Japanese: Japanese}
 	switch tag {
-	case "":
-	case English, Japanese:
-		sources = map[string]string{English: tag, Japanese: tag}
+	case "", English, Japanese:
 	default:
 		return fmt.Errorf("set language: %q is not one of %q, %q or \"\" (the OS's)", tag, English, Japanese)
 	}
-	for _, as := range []string{English, Japanese} {
-		if err := lang.AddTranslationsForLocale(raw[sources[as]], fyne.Locale(as)); err != nil {
+	if err := Load(); err != nil {
+		return err
+	}
+	return apply(tag)
+}
+
+// apply loads the chosen catalog under every tag Fyne may have matched:
+// English (also the fallback for any other language), Japanese and the
+// OS's own language. One language then speaks in cvpn's views and in
+// Fyne's dialogs, and Fyne finds every key in the language it matched
+// (else it logs each lookup as a failure).
+func apply(tag string) error {
+	osLang := baseLanguage(string(lang.SystemLocale()))
+	if tag == "" {
+		tag = English
+		if osLang == Japanese {
+			tag = Japanese
+		}
+	}
+	as := []string{English, Japanese}
+	if osLang != "" && osLang != English && osLang != Japanese {
+		as = append(as, osLang)
+	}
+	for _, target := range as {
+		data := raw[tag]
+		if target != tag {
+			data = allPluralForms[tag]
+		}
+		if err := lang.AddTranslationsForLocale(data, fyne.Locale(target)); err != nil {
 			return fmt.Errorf("set language %q: %w", tag, err)
 		}
 	}
 	return nil
+}
+
+func baseLanguage(locale string) string {
+	base, _, _ := strings.Cut(strings.ReplaceAll(locale, "_", "-"), "-")
+	return strings.ToLower(base)
+}
+
+// withAllPluralForms gives each plural message every CLDR form, copied
+// from "other" where the catalog has none: a catalog loaded under another
+// language's tag is asked for that language's forms (Japanese has only
+// "other"; English asks for "one").
+func withAllPluralForms(data []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		forms, err := messageForms(v)
+		if err != nil {
+			return nil, fmt.Errorf("key %q: %w", k, err)
+		}
+		if len(forms) == 1 && forms["one"] == "" {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				continue // a plain string
+			}
+		}
+		for _, f := range []string{"zero", "one", "two", "few", "many"} {
+			if forms[f] == "" {
+				forms[f] = forms["other"]
+			}
+		}
+		if m[k], err = json.Marshal(forms); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(m)
 }
 
 // Current is the language the GUI speaks now: English or Japanese.

@@ -15,9 +15,8 @@ import (
 // "ci" build does not look at the OS's fonts at all. So the GUI puts a
 // Japanese face first in its theme, found here.
 //
-// Many of these files are TrueType collections (.ttc): Fyne's theme loader
-// reads one face (font.ParseTTF), so the caller takes a face out of a
-// collection (go-text's font.ParseTTC) or prefers a plain file.
+// Many of these files are TrueType collections (.ttc), which Fyne's theme
+// fonts cannot be: LoadFont takes the first font out of one.
 
 // fontEnv is what the search looks at, replaceable in tests.
 type fontEnv struct {

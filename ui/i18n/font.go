@@ -40,6 +40,7 @@ var (
 		"/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
 		"/usr/share/fonts/opentype/noto/NotoSansCJKjp-Regular.otf",
 		"/usr/share/fonts/google-noto-sans-cjk-vf-fonts/NotoSansCJK-VF.ttc",
+		"/usr/share/fonts/truetype/bizud-gothic/BIZUDPGothic-Regular.ttf",
 		"/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
 		"/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
 		"/usr/share/fonts/truetype/takao-gothic/TakaoPGothic.ttf",

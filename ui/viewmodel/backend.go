@@ -1,0 +1,196 @@
+package viewmodel
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/saml"
+	"github.com/cvpn/cvpn/service/api"
+	"github.com/cvpn/cvpn/service/client"
+	"github.com/cvpn/cvpn/usersession"
+)
+
+// Backend is all the app needs from the world: the profile store, the
+// service (through usersession's connect-and-follow) and the browser. It is
+// an interface so that the Model's tests, and the headless UI tests, run
+// against a fake.
+type Backend interface {
+	// Profiles lists the stored profiles, managed ones marked.
+	Profiles() ([]profile.Entry, error)
+	// Import stores the profile file at path under name ("" derives it
+	// from the file name).
+	Import(path, name string) (profile.Entry, error)
+	// Rename and Remove change user profiles; managed ones are refused
+	// with profile.ErrReadOnly.
+	Rename(from, to string) error
+	Remove(name string) error
+	// Check lists what is wrong with the profile file at path, with lines.
+	Check(path string) ([]profile.Problem, error)
+	// Connect connects the stored profile name and follows it until it is
+	// connected or ended, like usersession.Connect (whose errors it
+	// returns), with req.Ask answering the prompts the keyring cannot.
+	Connect(ctx context.Context, req ConnectRequest) (*api.Status, error)
+	// Disconnect stops the tunnel name.
+	Disconnect(ctx context.Context, name string) error
+	// Answer sends an answer, or a decline, to a prompt directly: a
+	// browser sign-in the user cancels is declined this way, since the
+	// Asker is not waiting on it.
+	Answer(ctx context.Context, a api.AnswerBody) error
+	// Events subscribes to the service's events; the stream starts with
+	// the state of every tunnel.
+	Events(ctx context.Context) (EventStream, error)
+	// OpenBrowser opens a sign-in page again.
+	OpenBrowser(url string) error
+}
+
+// EventStream is a subscription to the service's events (*client.Events).
+type EventStream interface {
+	// Next blocks for the next event; it fails once the stream's context
+	// ends or the service stops.
+	Next() (*api.Event, error)
+	Close() error
+}
+
+// ConnectRequest is one connect's parameters.
+type ConnectRequest struct {
+	Name string
+	// Ask asks the user; nil answers from the keyring alone.
+	Ask usersession.Asker
+	// Remember says, once a prompt was answered, whether the user wants
+	// what was typed saved in the keyring once connected.
+	Remember func() bool
+	// SignInTimeout bounds a browser sign-in (0: usersession's default).
+	SignInTimeout time.Duration
+}
+
+// Service is the real Backend: the service's client, the user's profile
+// store and the browser command of the user's settings.
+type Service struct {
+	Client *client.Client
+	Store  *profile.Store
+	// Browser returns the browser command of the settings ("" for the
+	// system's); nil means "".
+	Browser func() string
+	// Logf receives what the sign-in does (never secrets); nil discards.
+	Logf func(format string, args ...any)
+}
+
+var _ Backend = (*Service)(nil)
+
+// Profiles implements Backend.
+func (s *Service) Profiles() ([]profile.Entry, error) { return s.Store.List() }
+
+// Import implements Backend.
+func (s *Service) Import(path, name string) (profile.Entry, error) { return s.Store.Import(path, name) }
+
+// Remove implements Backend.
+func (s *Service) Remove(name string) error { return s.Store.Remove(name) }
+
+// Rename implements Backend. The store has no rename: the profile is
+// stored again under the new name, then the old one removed, so a failure
+// leaves at worst two copies, never none. Saved passwords stay under the
+// old name's keyring items and are asked again.
+func (s *Service) Rename(from, to string) error {
+	p, e, err := s.Store.Get(from)
+	if err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
+	if e.Managed {
+		return fmt.Errorf("rename %s: %w", from, profile.ErrReadOnly)
+	}
+	if strings.EqualFold(from, to) {
+		// Only the case changes: the store replaces the old spelling.
+		_, err := s.Store.ImportBytes(p.Inlined(), from+".ovpn", to, profile.Overwrite())
+		return err
+	}
+	if _, err := s.Store.ImportBytes(p.Inlined(), from+".ovpn", to); err != nil {
+		return err
+	}
+	return s.Store.Remove(e.Name)
+}
+
+// Check implements Backend.
+func (s *Service) Check(path string) ([]profile.Problem, error) {
+	_, problems, err := profile.CheckFile(path)
+	return problems, err
+}
+
+// Connect implements Backend through usersession.Connect.
+func (s *Service) Connect(ctx context.Context, req ConnectRequest) (*api.Status, error) {
+	p, _, err := s.Store.Get(req.Name)
+	if err != nil {
+		return nil, err
+	}
+	ans := &usersession.Answerer{Profile: p.Name, Browser: s.browser(), SignInTimeout: req.SignInTimeout, Logf: s.Logf}
+	if req.Ask != nil {
+		ans.Ask = &rememberAsker{Asker: req.Ask, ans: ans, remember: req.Remember}
+	}
+	return usersession.Connect(ctx, s.Client, api.ConnectBody{Name: p.Name, Profile: string(p.Inlined())},
+		usersession.ConnectOptions{Answerer: ans, OnAnswerError: func(err error) { s.logf("sign-in: %v", err) }})
+}
+
+// Disconnect implements Backend.
+func (s *Service) Disconnect(ctx context.Context, name string) error {
+	_, err := s.Client.Disconnect(ctx, name)
+	return err
+}
+
+// Answer implements Backend.
+func (s *Service) Answer(ctx context.Context, a api.AnswerBody) error { return s.Client.Answer(ctx, a) }
+
+// Events implements Backend.
+func (s *Service) Events(ctx context.Context) (EventStream, error) { return s.Client.Events(ctx) }
+
+// OpenBrowser implements Backend with the settings' browser command.
+func (s *Service) OpenBrowser(url string) error {
+	return saml.OpenBrowser(url, saml.Options{Browser: s.browser(), Logf: s.Logf})
+}
+
+func (s *Service) browser() string {
+	if s.Browser == nil {
+		return ""
+	}
+	return s.Browser()
+}
+
+func (s *Service) logf(format string, args ...any) {
+	if s.Logf != nil {
+		s.Logf(format, args...)
+	}
+}
+
+// rememberAsker passes the dialog's "remember" box to the Answerer. It
+// runs on the Answerer's goroutine (after each question, before
+// Connected), so the flag needs no lock.
+type rememberAsker struct {
+	usersession.Asker
+	ans      *usersession.Answerer
+	remember func() bool
+}
+
+func (r *rememberAsker) note() {
+	if r.remember != nil {
+		r.ans.Remember = r.remember()
+	}
+}
+
+func (r *rememberAsker) AskUserPass(ctx context.Context, p *api.Prompt) (usersession.Answer, error) {
+	a, err := r.Asker.AskUserPass(ctx, p)
+	r.note()
+	return a, err
+}
+
+func (r *rememberAsker) AskPassphrase(ctx context.Context, p *api.Prompt) (string, error) {
+	a, err := r.Asker.AskPassphrase(ctx, p)
+	r.note()
+	return a, err
+}
+
+func (r *rememberAsker) AskProxy(ctx context.Context, p *api.Prompt) (usersession.Answer, error) {
+	a, err := r.Asker.AskProxy(ctx, p)
+	r.note()
+	return a, err
+}

@@ -2,7 +2,6 @@ package viewmodel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -242,11 +241,9 @@ func (m *Model) Primary() {
 	}
 }
 
-// errAlreadyConnecting is what a second Connect of the same profile gets.
-var errAlreadyConnecting = errors.New("already connecting")
-
 // Connect starts connecting name in the background; progress and the
 // result arrive through OnChange. The tray menu calls it for any profile.
+// A profile already connecting is left alone.
 func (m *Model) Connect(name string) {
 	m.mu.Lock()
 	if _, busy := m.attempts[name]; busy || m.closed {

@@ -201,6 +201,11 @@ func TestErrorsWithAdvice(t *testing.T) {
 			if tt.event && e.Profile != "corp" {
 				t.Errorf("error of profile %q", e.Profile)
 			}
+			if tt.event {
+				// Let the stream's copy of the end arrive before dismissing.
+				f.emit(&api.Event{Kind: api.EventState, Tunnel: "corp", State: api.StateResolving})
+				h.waitFor("the marker", func(v View) bool { return row(v, "corp").State == api.StateResolving })
+			}
 			h.m.DismissError()
 			if h.m.View().Error != nil {
 				t.Error("dismissed error still shown")

@@ -146,9 +146,15 @@ func (m *Model) dropSignIns(profile string) {
 // Answer answers the sign-in id with what the user typed.
 func (m *Model) Answer(id int, a SignInAnswer) error {
 	m.mu.Lock()
-	p := m.remove(id)
+	var p *pendingSignIn
+	for _, s := range m.signIns {
+		if s.ID == id && s.reply != nil { // a browser sign-in is the browser's to answer
+			p = m.remove(id)
+			break
+		}
+	}
 	m.mu.Unlock()
-	if p == nil || p.reply == nil {
+	if p == nil {
 		return ErrNoSignIn
 	}
 	p.reply <- signInReply{answer: a}

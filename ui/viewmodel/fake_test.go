@@ -272,16 +272,15 @@ func (c *fakeClock) pending() int {
 // harness is a started Model over a fake, with a way to wait for a View.
 type harness struct {
 	t       *testing.T
-	f       *fakeBackend
 	m       *Model
 	clock   *fakeClock
 	changes chan struct{}
 }
 
-func start(t *testing.T, f *fakeBackend) *harness {
+func start(t *testing.T, b Backend) *harness {
 	t.Helper()
-	h := &harness{t: t, f: f, clock: newClock(), changes: make(chan struct{}, 1)}
-	h.m = New(f, Options{Clock: h.clock})
+	h := &harness{t: t, clock: newClock(), changes: make(chan struct{}, 1)}
+	h.m = New(b, Options{Clock: h.clock})
 	h.m.OnChange(func() {
 		select {
 		case h.changes <- struct{}{}:

@@ -261,10 +261,15 @@ func (m *Model) Connect(name string) {
 	go func() {
 		defer m.wg.Done()
 		ask := &asker{m: m, profile: name}
-		_, err := m.b.Connect(ctx, ConnectRequest{Name: name, Ask: ask, Remember: ask.rememberChoice, SignInTimeout: m.opts.SignInTimeout})
+		st, err := m.b.Connect(ctx, ConnectRequest{Name: name, Ask: ask, Remember: ask.rememberChoice, SignInTimeout: m.opts.SignInTimeout})
 		cancel(nil)
 		m.mu.Lock()
 		delete(m.attempts, name)
+		if old := m.tunnels[name]; err == nil && st != nil && old != nil && old.State != api.StateConnected {
+			// The connect may hear of it before the app's own stream does;
+			// a tunnel the stream saw end (old == nil) stays ended.
+			m.tunnels[name] = st
+		}
 		m.dropSignIns(name)
 		if e := explain(name, err); e != nil {
 			m.lastErr = e

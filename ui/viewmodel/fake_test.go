@@ -197,6 +197,7 @@ func entry(name string, managed bool) profile.Entry {
 
 // fakeClock is a virtual clock: timers fire on Advance only.
 type fakeClock struct {
+	added  chan struct{} // a timer was set
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
@@ -209,7 +210,9 @@ type fakeTimer struct {
 	stopped bool
 }
 
-func newClock() *fakeClock { return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+func newClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), added: make(chan struct{}, 1)}
+}
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -222,6 +225,10 @@ func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
 	defer c.mu.Unlock()
 	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
 	c.timers = append(c.timers, t)
+	select {
+	case c.added <- struct{}{}:
+	default:
+	}
 	return t
 }
 
@@ -253,6 +260,19 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 	for _, f := range due {
 		f()
+	}
+}
+
+// waitTimers waits until n timers are pending.
+func (c *fakeClock) waitTimers(t *testing.T, n int) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for c.pending() != n {
+		select {
+		case <-c.added:
+		case <-timeout:
+			t.Fatalf("%d timers pending, want %d", c.pending(), n)
+		}
 	}
 }
 

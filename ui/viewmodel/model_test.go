@@ -234,7 +234,7 @@ func TestServiceNotRunning(t *testing.T) {
 	if v.Primary != ActionConnect || v.PrimaryEnabled {
 		t.Errorf("connect offered with no service: %+v", v)
 	}
-	h.waitFor("the retry timer", func(View) bool { return h.clock.pending() == 1 })
+	h.clock.waitTimers(t, 1)
 	h.clock.Advance(MinInterval - time.Millisecond)
 	if h.clock.pending() != 1 {
 		t.Fatal("retried sooner than once a second")

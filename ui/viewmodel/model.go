@@ -3,6 +3,7 @@ package viewmodel
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -104,9 +105,18 @@ func (m *Model) View() View {
 	defer m.mu.Unlock()
 	v := View{Selected: m.selected, ServiceDown: m.serviceDown, Waiting: len(m.signIns)}
 	var sel *Row
+	stored := map[string]bool{}
 	for _, e := range m.entries {
 		_, connecting := m.attempts[e.Name]
 		v.Rows = append(v.Rows, rowFor(e, m.tunnels[e.Name], connecting))
+		stored[e.Name] = true
+	}
+	for _, name := range sortedKeys(m.tunnels) {
+		if !stored[name] {
+			r := rowFor(profile.Entry{Name: name}, m.tunnels[name], false)
+			r.Unstored, r.AuthMode = true, m.tunnels[name].AuthMode
+			v.Rows = append(v.Rows, r)
+		}
 	}
 	for i := range v.Rows {
 		if v.Rows[i].Name == m.selected {
@@ -331,4 +341,13 @@ func (m *Model) Cancel(name string) {
 	default:
 		m.Disconnect(name)
 	}
+}
+
+func sortedKeys(m map[string]*api.Status) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

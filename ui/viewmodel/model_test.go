@@ -269,6 +269,8 @@ func TestTrayAndPrimary(t *testing.T) {
 		{"handshake", []Row{{Name: "a", State: api.StateHandshake}}, TrayConnecting, ActionCancel, true, false},
 		{"reconnecting", []Row{{Name: "a", State: api.StateReconnecting}}, TrayConnecting, ActionCancel, true, false},
 		{"connected", []Row{{Name: "a", State: api.StateConnected}}, TrayConnected, ActionDisconnect, true, false},
+		{"unstored, connected", []Row{{Name: "a", State: api.StateConnected, Unstored: true}}, TrayConnected, ActionDisconnect, true, false},
+		{"unstored, ended", []Row{{Name: "a", State: api.StateDisconnected, Unstored: true}}, TrayDisconnected, ActionConnect, false, false},
 		{"one up, one coming", []Row{{Name: "a", State: api.StateAuthenticating}, {Name: "b", State: api.StateConnected}},
 			TrayConnected, ActionCancel, true, false},
 	}
@@ -355,4 +357,18 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	h.m.Close()
 	_ = h.m.View()
+}
+
+// A tunnel connected from a file with the CLI shows, locked, until it ends.
+func TestUnstoredTunnel(t *testing.T) {
+	f := newFake(entry("corp", false))
+	h := start(t, f)
+	f.emit(&api.Event{Kind: api.EventState, Tunnel: "from-file", State: api.StateConnected,
+		Status: &api.Status{Profile: "from-file", State: api.StateConnected, AuthMode: "certificate", IPv4: "10.9.0.2"}})
+	v := h.waitFor("the CLI's tunnel", func(v View) bool { return row(v, "from-file").State == api.StateConnected })
+	if r := row(v, "from-file"); !r.Unstored || !r.Locked() || r.Address != "10.9.0.2" || v.Tray != TrayConnected {
+		t.Errorf("row %+v, tray %v", r, v.Tray)
+	}
+	f.emit(&api.Event{Kind: api.EventState, Tunnel: "from-file", State: api.StateDisconnected})
+	h.waitFor("it to go", func(v View) bool { return len(v.Rows) == 1 && v.Tray == TrayDisconnected })
 }

@@ -34,6 +34,9 @@ type Row struct {
 	Name string
 	// Managed profiles come from the administrator: marked and locked.
 	Managed bool
+	// Unstored: a tunnel of a profile not in the store (connected from a
+	// file with the CLI); it can be disconnected, nothing else.
+	Unstored bool
 	// Problem is why a stored profile cannot be used ("" when it can).
 	Problem string
 	State   api.State // api.StateDisconnected when there is no tunnel
@@ -56,7 +59,7 @@ type Row struct {
 }
 
 // Locked reports whether the row may not be renamed or removed.
-func (r Row) Locked() bool { return r.Managed }
+func (r Row) Locked() bool { return r.Managed || r.Unstored }
 
 // Busy reports whether the tunnel is on its way up (or back up).
 func (r Row) Busy() bool {
@@ -143,7 +146,7 @@ func primary(r *Row, serviceDown bool) (Action, bool) {
 	case r.State == api.StateConnected:
 		return ActionDisconnect, !serviceDown
 	}
-	return ActionConnect, r.Problem == "" && !serviceDown
+	return ActionConnect, r.Problem == "" && !r.Unstored && !serviceDown
 }
 
 // summary is the tray state of rows.

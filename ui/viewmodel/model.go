@@ -57,6 +57,8 @@ type Model struct {
 
 	mu          sync.Mutex
 	onChange    func()
+	onNotice    func(Notice)
+	notices     []Notice // recorded under mu, delivered by flushNotices
 	entries     []profile.Entry
 	tunnels     map[string]*api.Status
 	attempts    map[string]context.CancelCauseFunc // connects this app runs

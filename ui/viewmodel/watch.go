@@ -126,10 +126,17 @@ func (m *Model) sleep(ctx context.Context, d time.Duration) bool {
 // apply takes in one event. Counters are redrawn at most once per
 // MinInterval; everything else at once.
 func (m *Model) apply(ev *api.Event) {
-	if ev.Tunnel == "" {
+	m.mu.Lock()
+	if ev.Kind == api.EventWarning || ev.Kind == api.EventNotice {
+		m.noticeLocked(ev, nil)
+		m.mu.Unlock()
+		m.flushNotices()
 		return
 	}
-	m.mu.Lock()
+	if ev.Tunnel == "" {
+		m.mu.Unlock()
+		return
+	}
 	switch ev.Kind {
 	case api.EventStats:
 		if ev.Status != nil {
@@ -142,12 +149,14 @@ func (m *Model) apply(ev *api.Event) {
 		}
 		return
 	case api.EventState:
+		m.noticeLocked(ev, m.tunnels[ev.Tunnel])
 		m.applyState(ev)
 	default:
 		m.mu.Unlock()
 		return
 	}
 	m.mu.Unlock()
+	m.flushNotices()
 	m.changed()
 }
 

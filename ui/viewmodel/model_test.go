@@ -77,6 +77,9 @@ func TestImportConnectDisconnect(t *testing.T) {
 		return row(v, "corp").State == api.StateConnected && !row(v, "corp").Connecting
 	})
 	r := row(v, "corp")
+	if !v.Ticking() {
+		t.Error("the connected time would not move")
+	}
 	if v.Primary != ActionDisconnect || !v.PrimaryEnabled || v.Tray != TrayConnected || v.SignIn != nil || v.Error != nil {
 		t.Errorf("connected view: %+v", v)
 	}
@@ -94,7 +97,7 @@ func TestImportConnectDisconnect(t *testing.T) {
 
 	h.m.Primary()
 	v = h.waitFor("disconnected", func(v View) bool { return row(v, "corp").State == api.StateDisconnected })
-	if v.Primary != ActionConnect || v.Tray != TrayDisconnected || v.Error != nil || row(v, "corp").BytesIn != 0 {
+	if v.Primary != ActionConnect || v.Tray != TrayDisconnected || v.Error != nil || row(v, "corp").BytesIn != 0 || v.Ticking() {
 		t.Errorf("after disconnect: %+v", v)
 	}
 	if _, _, d, _ := f.snapshot(); strings.Join(d, ",") != "corp" {

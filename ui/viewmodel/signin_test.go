@@ -151,7 +151,7 @@ func TestSAMLWaitAndCancel(t *testing.T) {
 	if left := s.TimeLeft(h.clock.Now().Add(time.Hour)); left != 0 {
 		t.Errorf("time left once past: %v", left)
 	}
-	if v.Primary != ActionCancel || v.Tray != TrayConnecting {
+	if v.Primary != ActionCancel || v.Tray != TrayConnecting || !v.Ticking() {
 		t.Errorf("primary %v tray %v", v.Primary, v.Tray)
 	}
 	if err := h.m.OpenAgain(s.ID); err != nil {

@@ -162,3 +162,18 @@ func summary(rows []Row) Tray {
 	}
 	return t
 }
+
+// Ticking reports whether the view must redraw once a second by itself
+// (the connected time, a sign-in's time left); when nothing runs it need
+// not, and the idle app wakes for nothing.
+func (v View) Ticking() bool {
+	if v.SignIn != nil && !v.SignIn.Deadline.IsZero() {
+		return true
+	}
+	for _, r := range v.Rows {
+		if !r.ConnectedSince.IsZero() {
+			return true
+		}
+	}
+	return false
+}

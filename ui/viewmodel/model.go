@@ -284,8 +284,9 @@ func (m *Model) Connect(name string) {
 		}
 		m.dropSignIns(name)
 		if e := explain(name, err); e != nil {
+			// ServiceDown itself is the watch's to say: it alone knows
+			// when the service is back.
 			m.lastErr = e
-			m.serviceDown = m.serviceDown || e.ServiceDown
 		}
 		m.mu.Unlock()
 		m.changed()

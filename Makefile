@@ -12,7 +12,7 @@ BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 2m
-CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./netcfg/... ./profile/... ./logs/... ./openvpn/... ./saml/... ./usersession/... ./ui/viewmodel/...
+CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./netcfg/... ./profile/... ./logs/... ./openvpn/... ./saml/... ./usersession/... ./ui/viewmodel/... ./ui/i18n/...
 
 .PHONY: all build demo test lint unit fuzz bench package clean deps-build deps-lab deps-test
 

@@ -31,7 +31,7 @@ func apiEvent(ev tunnel.Event) api.Event {
 func apiStatus(st tunnel.Status) api.Status {
 	out := api.Status{
 		Profile: st.Profile, Device: st.Device, State: api.State(st.State), Detail: st.Detail, AuthMode: st.AuthMode,
-		Remote: st.Remote, Proto: st.Proto, Cipher: st.Cipher, IPv4: st.IPv4, IPv6: st.IPv6,
+		Remote: st.Remote, Proto: st.Proto, Cipher: st.Cipher, IPv4: st.IPv4, IPv6: st.IPv6, DNS: st.DNS,
 		Started: st.Started, ConnectedSince: st.ConnectedSince,
 		TxBytes: st.TxBytes, RxBytes: st.RxBytes, TxPackets: st.TxPackets, RxPackets: st.RxPackets, Reconnects: st.Reconnects,
 		Owner: st.Owner, LastError: st.LastError,

@@ -297,3 +297,21 @@ func TestManagerGuard(t *testing.T) {
 		}
 	}
 }
+
+// The status says what DNS the tunnel set, for the app's details pane.
+func TestManagerStatusDNS(t *testing.T) {
+	o := tunneltest.NewOS()
+	m, _ := newTestManager(t, o, nil)
+	p := tunneltest.Profile("dns")
+	p.DNS.Options = []profile.DHCPOption{{Type: "DNS", Value: "10.1.1.1"}, {Type: "DOMAIN", Value: "corp.example"}}
+	if _, err := m.Connect(context.Background(), tunnel.Request{Profile: p, Owner: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Session(t, "dns").BringUp(t, "10.8.0"); err != nil {
+		t.Fatal(err)
+	}
+	st := waitState(t, m, "dns", "connected")
+	if want := "servers [10.1.1.1] search [corp.example] route []"; st.DNS != want {
+		t.Errorf("status DNS %q, want %q", st.DNS, want)
+	}
+}

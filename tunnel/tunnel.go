@@ -29,6 +29,9 @@ type Status struct {
 	Cipher string `json:"cipher,omitempty"`
 	IPv4   string `json:"ipv4,omitempty"`
 	IPv6   string `json:"ipv6,omitempty"`
+	// DNS is the name resolution the tunnel set, in words ("servers
+	// [10.8.0.1] search [corp.example] …"); empty when it set none.
+	DNS string `json:"dns,omitempty"`
 	// Started is when Connect was called; ConnectedSince when the current
 	// connection came up (zero while not connected).
 	Started        time.Time  `json:"started"`
@@ -120,6 +123,9 @@ func (t *Tunnel) Err() error {
 func (t *Tunnel) Status() Status {
 	t.mu.Lock()
 	st := t.st
+	if t.netConf != nil && t.netConf.DNS != nil {
+		st.DNS = t.netConf.DNS.String()
+	}
 	t.mu.Unlock()
 	if t.sess != nil {
 		s := t.sess.Stats()

@@ -69,6 +69,9 @@ type Status struct {
 	Cipher string `json:"cipher,omitempty"`
 	IPv4   string `json:"ipv4,omitempty"`
 	IPv6   string `json:"ipv6,omitempty"`
+	// DNS is the name resolution the tunnel set, in words; empty when it
+	// set none.
+	DNS string `json:"dns,omitempty"`
 	// Started is when Connect was called; ConnectedSince when the current
 	// connection came up (nil while not connected).
 	Started        time.Time  `json:"started"`

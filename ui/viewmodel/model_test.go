@@ -34,7 +34,7 @@ func TestImportConnectDisconnect(t *testing.T) {
 			return nil, err
 		}
 		st := &api.Status{Profile: req.Name, State: api.StateConnected, AuthMode: "userpass", Remote: "198.18.1.1:1194", Proto: "udp",
-			Cipher: "AES-256-GCM", IPv4: "10.8.0.2", IPv6: "fd00::2", ConnectedSince: &since}
+			Cipher: "AES-256-GCM", IPv4: "10.8.0.2", IPv6: "fd00::2", ConnectedSince: &since, DNS: "servers [10.8.0.1]"}
 		f.emit(&api.Event{Kind: api.EventState, Tunnel: req.Name, State: api.StateConnected, Status: st})
 		return st, nil
 	})
@@ -84,7 +84,7 @@ func TestImportConnectDisconnect(t *testing.T) {
 		t.Errorf("connected view: %+v", v)
 	}
 	if r.Address != "10.8.0.2 fd00::2" || !r.ConnectedSince.Equal(since) || r.Cipher != "AES-256-GCM" ||
-		r.Endpoint != "198.18.1.1:1194" || r.Transport != "udp" || r.AuthMode != "userpass" {
+		r.Endpoint != "198.18.1.1:1194" || r.Transport != "udp" || r.AuthMode != "userpass" || r.DNS != "servers [10.8.0.1]" {
 		t.Errorf("connected row: %+v", r)
 	}
 

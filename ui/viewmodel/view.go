@@ -53,9 +53,9 @@ type Row struct {
 	Endpoint       string // host:port in use, else the profile's first
 	Transport      string // udp or tcp
 	AuthMode       string
-	// DNS is the resolvers in use; empty until the API reports them
-	// (api.Status has no such field yet).
-	DNS []string
+	// DNS is the name resolution the tunnel set, in words (api.Status.DNS);
+	// empty when it set none.
+	DNS string
 }
 
 // Locked reports whether the row may not be renamed or removed.
@@ -112,7 +112,7 @@ func rowFor(e profile.Entry, st *api.Status, connecting bool) Row {
 	if st == nil {
 		return r
 	}
-	r.State, r.Detail, r.Cipher = st.State, st.Detail, st.Cipher
+	r.State, r.Detail, r.Cipher, r.DNS = st.State, st.Detail, st.Cipher, st.DNS
 	if r.State == "" {
 		r.State = api.StateDisconnected
 	}

@@ -90,7 +90,7 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Res
 			err = ue.Err
 		}
 		if errors.Is(err, ipc.ErrNotRunning) {
-			return nil, fmt.Errorf("%w at %s: %s", ipc.ErrNotRunning, c.addr, startAdvice)
+			return nil, fmt.Errorf("%w at %s: %s", ipc.ErrNotRunning, c.addr, StartAdvice)
 		}
 		return nil, fmt.Errorf("talk to the cvpn service at %s: %w", c.addr, err)
 	}

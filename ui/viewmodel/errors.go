@@ -3,7 +3,6 @@ package viewmodel
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
@@ -37,10 +36,6 @@ func (e *ErrorView) extra() string {
 // serviceDownMessage is what the app says when the socket does not answer.
 const serviceDownMessage = "the cvpn service is not running"
 
-// fallbackStartAdvice is used when the client's error does not carry its
-// per-OS advice (it always does today: "… at ADDR: start it with …").
-const fallbackStartAdvice = "start the cvpn service (or run 'cvpn service' as an administrator), then try again"
-
 // errCanceledByUser ends a connect the user canceled: no error is shown.
 var errCanceledByUser = errors.New("canceled by the user")
 
@@ -52,7 +47,7 @@ func explain(name string, err error) *ErrorView {
 	case err == nil, errors.Is(err, errCanceledByUser), errors.Is(err, context.Canceled):
 		return nil
 	case errors.Is(err, client.ErrNotRunning):
-		return serviceDown(err)
+		return serviceDown()
 	case errors.As(err, &ended):
 		if ended.Reason == api.ReasonCanceled {
 			return nil
@@ -85,15 +80,8 @@ func reasoned(name, msg string, r api.Reason) *ErrorView {
 	return &ErrorView{Profile: name, Message: msg, Reason: r, Advice: usersession.Advice(r)}
 }
 
-// serviceDown splits the client's "not running at ADDR: how to start it"
-// into the message and the advice.
-func serviceDown(err error) *ErrorView {
-	e := &ErrorView{Message: serviceDownMessage, Advice: fallbackStartAdvice, ServiceDown: true}
-	s := err.Error()
-	if i := strings.Index(s, client.ErrNotRunning.Error()); i >= 0 {
-		if _, advice, ok := strings.Cut(s[i+len(client.ErrNotRunning.Error()):], ": "); ok && advice != "" {
-			e.Advice = advice
-		}
-	}
-	return e
+// serviceDown is the service-not-running error with this OS's way to
+// start it.
+func serviceDown() *ErrorView {
+	return &ErrorView{Message: serviceDownMessage, Advice: client.StartAdvice, ServiceDown: true}
 }

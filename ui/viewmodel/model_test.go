@@ -231,7 +231,7 @@ func TestServiceNotRunning(t *testing.T) {
 	h := start(t, f)
 	v := h.waitFor("service down", func(v View) bool { return v.ServiceDown })
 	if v.Error == nil || !v.Error.ServiceDown || v.Error.Message != "the cvpn service is not running" ||
-		v.Error.Advice != "start it with 'sudo systemctl start cvpn'" {
+		v.Error.Advice != client.StartAdvice {
 		t.Fatalf("error: %+v", v.Error)
 	}
 	if v.Primary != ActionConnect || v.PrimaryEnabled {

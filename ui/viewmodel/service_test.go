@@ -99,7 +99,7 @@ func TestServiceNotRunningReal(t *testing.T) {
 	s := &Service{Client: client.New(filepath.Join(t.TempDir(), "nobody.sock")), Store: newStore(t)}
 	h := start(t, s)
 	v := h.waitFor("service down", func(v View) bool { return v.ServiceDown })
-	if v.Error == nil || v.Error.Message != serviceDownMessage || v.Error.Advice == fallbackStartAdvice || !strings.Contains(v.Error.Advice, "start") {
+	if v.Error == nil || v.Error.Message != serviceDownMessage || v.Error.Advice != client.StartAdvice {
 		t.Errorf("error %+v", v.Error)
 	}
 }

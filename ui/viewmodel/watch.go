@@ -97,7 +97,7 @@ func (m *Model) lost(err error) {
 	e := explain("", err)
 	if e == nil || !e.ServiceDown {
 		// The stream broke or the service is stopping: it is down all the same.
-		e = &ErrorView{Message: serviceDownMessage, Advice: fallbackStartAdvice, ServiceDown: true}
+		e = serviceDown()
 		if d := explain("", err); d != nil && d.Reason == api.ReasonServiceStopping {
 			e.Advice = d.Advice
 		}

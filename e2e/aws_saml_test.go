@@ -4,17 +4,16 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cvpn/cvpn/e2e/awsemu"
 	"github.com/cvpn/cvpn/openvpn"
+	"github.com/cvpn/cvpn/openvpn/openvpntest"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/saml"
 )
@@ -87,7 +86,7 @@ func TestAWSSAMLEngineBrowser(t *testing.T) {
 		t.Logf("browser sign-in took %v; SAMLResponse of %d bytes", time.Since(t0).Round(time.Millisecond), len(resp))
 		return &openvpn.Answer{Response: resp}, nil
 	})
-	dev := newMemDevice()
+	dev := openvpntest.NewPipeDevice()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	s, err := openvpn.Dial(ctx, prof, dev, openvpn.Options{Prompter: prompter, Logf: t.Logf})
@@ -127,69 +126,8 @@ func TestAWSSAMLEngineBrowser(t *testing.T) {
 	if signIns != 1 {
 		t.Fatalf("%d browser sign-ins, want 1", signIns)
 	}
-	if err := dev.echo(10*time.Second, []byte{10, 77, 0, 2}, []byte{10, 77, 0, 1}); err != nil {
+	if err := dev.Echo(openvpntest.UDPPacket([4]byte{10, 77, 0, 2}, [4]byte{10, 77, 0, 1}, "cvpn-aws-saml-e2e"), 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("phase 1 → browser → phase 2 → connected → traffic in %v", time.Since(start).Round(time.Millisecond))
-}
-
-// memDevice is an in-memory packet device for the engine.
-type memDevice struct {
-	in, out   chan []byte
-	closeOnce sync.Once
-	closed    chan struct{}
-}
-
-func newMemDevice() *memDevice {
-	return &memDevice{in: make(chan []byte, 16), out: make(chan []byte, 16), closed: make(chan struct{})}
-}
-
-func (d *memDevice) Read(bufs [][]byte, sizes []int, off int) (int, error) {
-	select {
-	case p := <-d.in:
-		sizes[0] = copy(bufs[0][off:], p)
-		return 1, nil
-	case <-d.closed:
-		return 0, os.ErrClosed
-	}
-}
-
-func (d *memDevice) Write(bufs [][]byte, off int) (int, error) {
-	for _, b := range bufs {
-		select {
-		case d.out <- append([]byte(nil), b[off:]...):
-		default:
-		}
-	}
-	return len(bufs), nil
-}
-
-func (d *memDevice) BatchSize() int { return 1 }
-
-func (d *memDevice) Close() error {
-	d.closeOnce.Do(func() { close(d.closed) })
-	return nil
-}
-
-// echo sends a UDP-in-IPv4 packet from src to dst into the tunnel and
-// waits for the emulator to echo it back.
-func (d *memDevice) echo(within time.Duration, src, dst []byte) error {
-	pkt := make([]byte, 32)
-	pkt[0], pkt[3], pkt[8], pkt[9] = 0x45, byte(len(pkt)), 64, 17
-	copy(pkt[12:], src)
-	copy(pkt[16:], dst)
-	copy(pkt[20:], "cvpn-aws-saml-e2e")
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		d.in <- pkt
-		select {
-		case got := <-d.out:
-			if string(got) != string(pkt) {
-				return fmt.Errorf("echoed %x, sent %x", got, pkt)
-			}
-			return nil
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
-	return errors.New("no echo through the tunnel")
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,50 +11,13 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/openvpn/keymethod2"
+	"github.com/cvpn/cvpn/openvpn/openvpntest"
 	"github.com/cvpn/cvpn/openvpn/push"
 	"github.com/cvpn/cvpn/profile"
 )
 
-// pipeDevice is an in-memory Device: tests put packets "read from the TUN"
-// into in and find packets "written to the TUN" on out.
-type pipeDevice struct {
-	in, out   chan []byte
-	closeOnce sync.Once
-	closed    chan struct{}
-}
-
-func newPipeDevice() *pipeDevice {
-	return &pipeDevice{in: make(chan []byte, 16), out: make(chan []byte, 16), closed: make(chan struct{})}
-}
-
-func (d *pipeDevice) Read(bufs [][]byte, sizes []int, off int) (int, error) {
-	select {
-	case p := <-d.in:
-		sizes[0] = copy(bufs[0][off:], p)
-		return 1, nil
-	case <-d.closed:
-		return 0, os.ErrClosed
-	}
-}
-
-func (d *pipeDevice) Write(bufs [][]byte, off int) (int, error) {
-	if off < 16 {
-		return 0, errors.New("offset leaves no room for a virtio-net header")
-	}
-	for _, b := range bufs {
-		select {
-		case d.out <- append([]byte(nil), b[off:]...):
-		default:
-		}
-	}
-	return len(bufs), nil
-}
-
-func (d *pipeDevice) BatchSize() int { return 1 }
-func (d *pipeDevice) Close() error {
-	d.closeOnce.Do(func() { close(d.closed) })
-	return nil
-}
+// newPipeDevice is the in-memory packet device the session tests use.
+var newPipeDevice = openvpntest.NewPipeDevice
 
 func testProfile(t *testing.T, port int) *profile.Profile {
 	p := newTestPKI(t)
@@ -183,9 +145,9 @@ func TestSessionConnectsCarriesTrafficAndCloses(t *testing.T) {
 
 	pkt := bytes.Repeat([]byte{0x45, 1, 2, 3}, 100)
 	for i := range 3 {
-		dev.in <- pkt
+		dev.In <- pkt
 		select {
-		case got := <-dev.out:
+		case got := <-dev.Out:
 			if !bytes.Equal(got, pkt) {
 				t.Fatalf("echo %d: got %d bytes, want %d", i, len(got), len(pkt))
 			}
@@ -335,8 +297,8 @@ func TestSessionLeavesNoGoroutines(t *testing.T) {
 	}
 	r := record(s)
 	r.waitFor(t, StateConnected, 1)
-	dev.in <- bytes.Repeat([]byte{0x45}, 100)
-	<-dev.out
+	dev.In <- bytes.Repeat([]byte{0x45}, 100)
+	<-dev.Out
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/cvpn/cvpn/e2e/awsemu"
 	"github.com/cvpn/cvpn/e2e/idp"
 	"github.com/cvpn/cvpn/openvpn"
+	"github.com/cvpn/cvpn/openvpn/openvpntest"
 	"github.com/cvpn/cvpn/profile"
 )
 
@@ -118,9 +118,9 @@ func (a *answerer) count() int {
 }
 
 // dial connects the engine and waits for StateConnected.
-func dial(t *testing.T, r *rig, p openvpn.Prompter) (*openvpn.Session, *pipeDevice) {
+func dial(t *testing.T, r *rig, p openvpn.Prompter) (*openvpn.Session, *openvpntest.PipeDevice) {
 	t.Helper()
-	dev := newPipeDevice()
+	dev := openvpntest.NewPipeDevice()
 	s, err := openvpn.Dial(t.Context(), r.profile, dev, openvpn.Options{Prompter: p, Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestSpoiledAssertionIsRefused(t *testing.T) {
 		}
 		return base64.StdEncoding.EncodeToString([]byte(strings.ReplaceAll(string(x), "alice@", "mallory@")))
 	}}
-	dev := newPipeDevice()
+	dev := openvpntest.NewPipeDevice()
 	p := *r.profile
 	p.Auth.Retry = profile.AuthRetryNone
 	s, err := openvpn.Dial(t.Context(), &p, dev, openvpn.Options{Prompter: a, Logf: t.Logf})
@@ -229,59 +229,10 @@ func TestReusedAssertionIsRefused(t *testing.T) {
 }
 
 // echo sends an IPv4 packet into the tunnel and expects it back.
-func echo(t *testing.T, dev *pipeDevice) {
+func echo(t *testing.T, dev *openvpntest.PipeDevice) {
 	t.Helper()
-	pkt := make([]byte, 28)
-	pkt[0], pkt[3], pkt[8], pkt[9] = 0x45, 28, 64, 17
-	copy(pkt[12:], []byte{10, 77, 0, 2, 10, 77, 0, 1})
-	copy(pkt[20:], "cvpn-awsemu")
-	for range 20 {
-		dev.in <- pkt
-		select {
-		case got := <-dev.out:
-			if string(got) != string(pkt) {
-				t.Fatalf("echoed %x, sent %x", got, pkt)
-			}
-			return
-		case <-time.After(250 * time.Millisecond):
-		}
+	pkt := openvpntest.UDPPacket([4]byte{10, 77, 0, 2}, [4]byte{10, 77, 0, 1}, "cvpn-awsemu")
+	if err := dev.Echo(pkt, 5*time.Second); err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no echo through the tunnel")
-}
-
-// pipeDevice is an in-memory packet device.
-type pipeDevice struct {
-	in, out   chan []byte
-	closeOnce sync.Once
-	closed    chan struct{}
-}
-
-func newPipeDevice() *pipeDevice {
-	return &pipeDevice{in: make(chan []byte, 16), out: make(chan []byte, 16), closed: make(chan struct{})}
-}
-
-func (d *pipeDevice) Read(bufs [][]byte, sizes []int, off int) (int, error) {
-	select {
-	case p := <-d.in:
-		sizes[0] = copy(bufs[0][off:], p)
-		return 1, nil
-	case <-d.closed:
-		return 0, os.ErrClosed
-	}
-}
-
-func (d *pipeDevice) Write(bufs [][]byte, off int) (int, error) {
-	for _, b := range bufs {
-		select {
-		case d.out <- append([]byte(nil), b[off:]...):
-		default:
-		}
-	}
-	return len(bufs), nil
-}
-
-func (d *pipeDevice) BatchSize() int { return 1 }
-func (d *pipeDevice) Close() error {
-	d.closeOnce.Do(func() { close(d.closed) })
-	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 // logBuffer collects Logf lines so tests can check that no secret leaks.
@@ -362,13 +364,8 @@ func TestNoGoroutineLeak(t *testing.T) {
 		c.CloseIdleConnections()
 		l.Close()
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines left running (%d before):\n%s", n, before, bytes.TrimSpace(buf[:runtime.Stack(buf, true)]))
+	if n, stacks := testenv.GoroutinesLeft(before, 5*time.Second); n > before {
+		t.Errorf("%d goroutines left running (%d before):\n%s", n, before, stacks)
 	}
 }
 

@@ -1,17 +1,16 @@
 package viewmodel
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cvpn/cvpn/internal/testenv"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
@@ -19,20 +18,7 @@ import (
 
 // TestMain fails the package when a test leaves goroutines running: the
 // Model starts one per connect and one for the events, which Close ends.
-func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before && code == 0 {
-		buf := make([]byte, 1<<16)
-		fmt.Fprintf(os.Stderr, "%d goroutines left running (%d before):\n%s\n", n, before, bytes.TrimSpace(buf[:runtime.Stack(buf, true)]))
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(testenv.MainNoLeaks(m)) }
 
 // fakeBackend is the service and the store as a test plays them: a
 // connect runs the test's script, which asks through req.Ask and emits

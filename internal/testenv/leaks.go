@@ -1,0 +1,38 @@
+package testenv
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// GoroutinesLeft waits up to within for the number of goroutines to fall
+// back to before, and returns how many there are then, with every
+// goroutine's stack when that is more than before.
+func GoroutinesLeft(before int, within time.Duration) (n int, stacks string) {
+	deadline := time.Now().Add(within)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n = runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<16)
+		stacks = string(bytes.TrimSpace(buf[:runtime.Stack(buf, true)]))
+	}
+	return n, stacks
+}
+
+// MainNoLeaks runs a package's tests (m.Run, for TestMain) and fails the
+// package when they leave goroutines running 5 s after they ended. It
+// returns the exit code.
+func MainNoLeaks(m *testing.M) int {
+	before := runtime.NumGoroutine()
+	code := m.Run()
+	if n, stacks := GoroutinesLeft(before, 5*time.Second); n > before && code == 0 {
+		fmt.Fprintf(os.Stderr, "%d goroutines left running (%d before):\n%s\n", n, before, stacks)
+		code = 1
+	}
+	return code
+}

@@ -152,7 +152,7 @@ func TestDarwinDNSWatch(t *testing.T) {
 	if want := "/usr/sbin/scutil <<< show State:/Network/Service/cvpn-utun4/DNS\nquit\n"; run.asks[0] != want {
 		t.Errorf("asked %q, want %q", run.asks[0], want)
 	}
-	darwinNoLeak(t, before)
+	noGoroutineLeak(t, before)
 }
 
 // TestSCUtilProbeNothingToWatch: a record of another layer, or one whose

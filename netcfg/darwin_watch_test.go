@@ -183,18 +183,6 @@ func (s *fakeRouteSocket) Close() error {
 	return nil
 }
 
-func darwinNoLeak(t *testing.T, before int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	}
-}
-
 // TestDarwinWatchReportsAndStops: changes are reported in order, a lost
 // or unparsable read does not end the watch, and Stop closes the socket
 // and ends the goroutine.
@@ -235,7 +223,7 @@ func TestDarwinWatchReportsAndStops(t *testing.T) {
 		t.Errorf("unexpected change %v", c)
 	default:
 	}
-	darwinNoLeak(t, before)
+	noGoroutineLeak(t, before)
 	logMu.Lock()
 	defer logMu.Unlock()
 	if len(logs) != 2 || !strings.Contains(logs[0], "no buffer space") || !strings.Contains(logs[1], "unparsable") {
@@ -256,7 +244,7 @@ func TestDarwinWatchEndsOnReadError(t *testing.T) {
 		t.Errorf("log %q", l)
 	}
 	w.stop()
-	darwinNoLeak(t, before)
+	noGoroutineLeak(t, before)
 }
 
 // TestDarwinWatchStopWhileBusy: stop returns even while messages keep

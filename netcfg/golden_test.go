@@ -6,6 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -37,3 +40,12 @@ func checkGolden(t *testing.T, osName, name, got string) {
 
 func pfx(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 func addr(s string) netip.Addr  { return netip.MustParseAddr(s) }
+
+// noGoroutineLeak fails t if, 5 s after a watch stopped, more goroutines
+// run than before it started.
+func noGoroutineLeak(t *testing.T, before int) {
+	t.Helper()
+	if n, stacks := testenv.GoroutinesLeft(before, 5*time.Second); n > before {
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, stacks)
+	}
+}

@@ -77,5 +77,5 @@ func TestWatchRoutesStops(t *testing.T) {
 	}
 	w.Stop()
 	w.Stop()
-	darwinNoLeak(t, before)
+	noGoroutineLeak(t, before)
 }

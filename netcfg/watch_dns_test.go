@@ -53,13 +53,7 @@ func TestWatchDNS(t *testing.T) {
 	w.Stop()
 	w.Stop()
 	<-stopped
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines before, %d after", before, n)
-	}
+	noGoroutineLeak(t, before)
 	if WatchDNS(&Applied{}, time.Second, nil) != nil {
 		t.Error("a watch without DNS to watch")
 	}

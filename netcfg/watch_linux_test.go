@@ -165,14 +165,7 @@ func TestWatchReportsAndStops(t *testing.T) {
 		t.Errorf("unexpected change %v", c)
 	default:
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	}
+	noGoroutineLeak(t, before)
 }
 
 // TestWatchStopWhileBusy: Stop returns even while updates keep coming
@@ -325,12 +318,5 @@ func TestWatchRealSubscriptionStops(t *testing.T) {
 		testenv.Unavailable(t, "no netlink route subscription here: %v", err)
 	}
 	w.Stop()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	}
+	noGoroutineLeak(t, before)
 }

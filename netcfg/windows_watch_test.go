@@ -223,14 +223,7 @@ func TestWindowsWatchReportsAndStops(t *testing.T) {
 	stopped.Unlock()
 	w.stop()
 	s.notify(del)
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	}
+	noGoroutineLeak(t, before)
 
 	s.fail = errors.New("no notifications")
 	if _, err := startWinWatch(f, s.subscribe, a, func(Change) {}, t.Logf); err == nil || !strings.Contains(err.Error(), "watch routes") {

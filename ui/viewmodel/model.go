@@ -295,6 +295,20 @@ func (m *Model) Connect(name string) {
 
 // Disconnect stops the tunnel name in the background.
 func (m *Model) Disconnect(name string) {
+	m.spawn(func() {
+		ctx, cancel := context.WithTimeout(m.ctx, 20*time.Second)
+		defer cancel()
+		if err := m.b.Disconnect(ctx, name); err != nil {
+			if e := explain(name, err); e != nil {
+				m.setError(e)
+			}
+		}
+	})
+}
+
+// spawn runs f in a goroutine that Close waits for, unless the Model is
+// closed already.
+func (m *Model) spawn(f func()) {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
@@ -304,13 +318,7 @@ func (m *Model) Disconnect(name string) {
 	m.mu.Unlock()
 	go func() {
 		defer m.wg.Done()
-		ctx, cancel := context.WithTimeout(m.ctx, 20*time.Second)
-		defer cancel()
-		if err := m.b.Disconnect(ctx, name); err != nil {
-			if e := explain(name, err); e != nil {
-				m.setError(e)
-			}
-		}
+		f()
 	}()
 }
 

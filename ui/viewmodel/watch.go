@@ -26,17 +26,7 @@ import (
 // Start reads the profiles and follows the service's events until Close.
 func (m *Model) Start() {
 	_ = m.Refresh()
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return
-	}
-	m.wg.Add(1)
-	m.mu.Unlock()
-	go func() {
-		defer m.wg.Done()
-		m.watch(m.ctx)
-	}()
+	m.spawn(func() { m.watch(m.ctx) })
 }
 
 // Close stops everything the Model started and waits for it. Tunnels that

@@ -25,7 +25,7 @@ for group in "$@"; do
 	build) pkgs+=(git ca-certificates) ;;
 	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3 tinyproxy dante-server) ;;
 	test)
-		pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux systemd chromium)
+		pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux systemd chromium fontconfig fonts-ipaexfont-gothic)
 		want_resolved=1
 		;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;

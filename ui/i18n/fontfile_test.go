@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 // sfnt builds a font: its table directory, and its tables, which follow
@@ -153,7 +155,8 @@ func TestLoadFont(t *testing.T) {
 func TestLoadFontOnThisMachine(t *testing.T) {
 	path := CJKFont()
 	if path == "" {
-		t.Skip("no Japanese font on this machine")
+		testenv.Unavailable(t, "no Japanese font on this machine (apt-get install fontconfig fonts-ipaexfont-gothic)")
+		return
 	}
 	res, err := LoadFont(path)
 	if err != nil {

@@ -384,3 +384,46 @@ func TestChannelPollAllocations(t *testing.T) {
 		t.Fatalf("steady state allocated %.1f times per step", allocs)
 	}
 }
+
+// TestChannelNeverAcksOutOfWindowIDs: control messages whose ids lie far
+// outside the receive window (seen in the wild with ids in the billions)
+// are neither stored nor acknowledged, on their own or piggy-backed, now
+// or later; old ids already delivered are acknowledged again.
+func TestChannelNeverAcksOutOfWindowIDs(t *testing.T) {
+	client := NewChannel(0, sidC, nil)
+	client.SetRemoteSessionID(sidS)
+	reset := packet.Control{Opcode: packet.OpHardResetServerV2, SessionID: sidS, MessageID: 0}
+	if v, err := client.Receive(&reset); err != nil || v != Accepted {
+		t.Fatalf("server reset: %v %v", v, err)
+	}
+	client.Next()
+	client.Poll(t0, nil) // ACK 0
+	for _, id := range []uint32{13, 14, 0x80000000, 0x80000001, 2_500_000_000, 3_000_000_000, 0xfffffff0, 0xffffffff} {
+		p := packet.Control{Opcode: packet.OpControlV1, SessionID: sidS, MessageID: id, Payload: []byte("x")}
+		if v, err := client.Receive(&p); err != nil || v != Dropped {
+			t.Errorf("Receive(id %d) = %v, %v; want dropped", id, v, err)
+		}
+	}
+	if client.Receiver().Held() != 0 {
+		t.Fatalf("%d out-of-window messages held", client.Receiver().Held())
+	}
+	if got := client.Poll(t0.Add(ms(1)), nil); got != nil {
+		t.Fatalf("out-of-window ids acknowledged: %+v", summarize(t, got, sidC, sidS))
+	}
+	// Messages we send later piggy-back only the ids we really took.
+	client.Queue(packet.OpControlV1, []byte("hello"))
+	for now := t0; now.Before(t0.Add(sec(20))); now = now.Add(sec(1)) {
+		for _, s := range summarize(t, client.Poll(now, nil), sidC, sidS) {
+			for _, a := range s.acks {
+				if a != 0 {
+					t.Fatalf("at %v: packet %v acknowledges id %d", now.Sub(t0), s.op, a)
+				}
+			}
+		}
+	}
+	// An old id is a retransmission whose ACK was lost: ACK it again.
+	again := reset
+	if v, _ := client.Receive(&again); v != Duplicate {
+		t.Fatalf("old reset again: %v, want duplicate", v)
+	}
+}

@@ -70,12 +70,19 @@ func (r *Receiver) Held() int {
 }
 
 // Receive records message id with its opcode and payload (copied).
+//
+// An id at or beyond the end of the window is dropped unacknowledged,
+// however far ahead it is; only ids below the next one due are old, and
+// those are acknowledged again. Judging "old" by wrap-around distance
+// alone would make any id more than 2³¹ ahead look old, so a forged or
+// corrupt packet with an id in the billions would be acknowledged and that
+// ACK repeated on every packet for a while (see inWindow).
 func (r *Receiver) Receive(id uint32, op packet.Opcode, payload []byte) Verdict {
+	if !inWindow(id, r.next) {
+		return Dropped
+	}
 	if before(id, r.next) {
 		return Duplicate
-	}
-	if id-r.next >= ReceiveWindow {
-		return Dropped
 	}
 	e := &r.slots[id%ReceiveWindow]
 	if e.active {
@@ -97,4 +104,21 @@ func (r *Receiver) Next() (Message, bool) {
 	e.active = false
 	r.next++
 	return Message{ID: e.id, Opcode: e.op, Payload: e.buf}, true
+}
+
+// inWindow reports whether id is below next+ReceiveWindow, the only ids
+// the receiver takes or acknowledges. Ids count up from 0 in every key
+// state, so "below" is the plain unsigned order: everything before next is
+// old, everything from the window's end on is refused. Only when the window
+// itself wraps past 2³²-1 are both sides shifted by half the id space
+// first, so the ids just before the wrap stay old. This is 2.6's rule
+// (reliable.c: reliable_wont_break_sequentiality, checked before
+// reliable_not_replay, which decides between new and old).
+func inWindow(id, next uint32) bool {
+	end := next + ReceiveWindow
+	if end >= next {
+		return id < end
+	}
+	const half = 1 << 31
+	return id+half < end+half
 }

@@ -47,6 +47,23 @@ func TestReceiverScenarios(t *testing.T) {
 			drain(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), rx(12, Accepted), drain(12),
 		}},
 		{"old ids far behind are duplicates", 1000, []recvStep{rx(0, Duplicate), rx(999, Duplicate), rx(1000, Accepted), drain(1000)}},
+		// Ids at or beyond next+ReceiveWindow are refused however far
+		// ahead they are: half the id space ahead must not count as
+		// "behind" (and so be acknowledged), which 2.6's window check
+		// (reliable.c:reliable_pid_in_range2) never does.
+		{"ids half the space ahead are refused, not re-acked", 5, []recvStep{
+			rx(0x80000005, Dropped), rx(0x80000004, Dropped), rx(0x80000006, Dropped),
+			rx(3_000_000_000, Dropped), rx(0xffffffff, Dropped), rx(17, Dropped),
+			rx(16, Accepted), rx(4, Duplicate), rx(0, Duplicate), drain(),
+		}},
+		{"from zero, only ids below 12 are taken", 0, []recvStep{
+			rx(0x7fffffff, Dropped), rx(0x80000000, Dropped), rx(0xfffffff5, Dropped), rx(0xffffffff, Dropped),
+			rx(0, Accepted), drain(0),
+		}},
+		{"wrapped window: old ids re-acked, far ones refused", 0xfffffff8, []recvStep{
+			rx(3, Accepted), rx(4, Dropped), rx(0xfffffff7, Duplicate), rx(0x80000000, Duplicate),
+			rx(0x7fffffff, Dropped), rx(0x40000000, Dropped),
+		}},
 		{"wrap-around", 0xfffffffe, []recvStep{
 			rx(0, Accepted), rx(0xffffffff, Accepted), rx(0xfffffffd, Duplicate), rx(0xfffffffe, Accepted),
 			drain(0xfffffffe, 0xffffffff, 0), rx(12, Accepted), rx(13, Dropped),

@@ -24,12 +24,25 @@ var (
 // Create opens a new TUN device. name may be empty for a default, or hold a
 // pattern such as "cvpn%d" where the OS allows it. mtu is the initial MTU;
 // the tunnel's configuration may change it later.
+//
+// A name or MTU this OS cannot take fails with ErrBadName or ErrBadMTU, and
+// a name another device holds with ErrBusy, before or without keeping
+// anything open: these are the caller's to fix.
 func Create(name string, mtu int) (Device, error) {
 	if name == "" {
 		name = defaultName
 	}
-	dev, err := wgtun.CreateTUN(name, mtu)
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	if err := checkMTU(mtu); err != nil {
+		return nil, err
+	}
+	dev, err := create(name, mtu)
 	if err != nil {
+		if errors.Is(err, ErrBadName) || errors.Is(err, ErrBusy) {
+			return nil, err
+		}
 		return nil, classifyCreateError(name, err)
 	}
 	return dev, nil

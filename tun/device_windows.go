@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/windows"
+	wgtun "golang.zx2c4.com/wireguard/tun"
 )
 
 const defaultName = "cvpn"
@@ -29,3 +30,9 @@ func exeDir() string {
 func isNoDriver(err error) bool {
 	return errors.Is(err, windows.ERROR_MOD_NOT_FOUND)
 }
+
+func checkName(name string) error { return checkWindowsName(name) }
+
+// create: Wintun's adapter is a named object, not a descriptor; on failure
+// wireguard-go closes what it made.
+func create(name string, mtu int) (Device, error) { return wgtun.CreateTUN(name, mtu) }

@@ -32,7 +32,7 @@ type utmpEntry struct {
 }
 
 // craftUtmp builds the bytes of a utmp file holding entries.
-func craftUtmp(t *testing.T, entries ...utmpEntry) []byte {
+func craftUtmp(t testing.TB, entries ...utmpEntry) []byte {
 	t.Helper()
 	if n := binary.Size(rawUtmp{}); n != utmpRecordSize {
 		t.Fatalf("rawUtmp is %d bytes, want %d", n, utmpRecordSize)

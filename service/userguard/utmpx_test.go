@@ -29,7 +29,7 @@ type utmpxEntry struct {
 }
 
 // craftUtmpx builds a utmpx file: the signature record, then entries.
-func craftUtmpx(t *testing.T, entries ...utmpxEntry) []byte {
+func craftUtmpx(t testing.TB, entries ...utmpxEntry) []byte {
 	t.Helper()
 	if n := binary.Size(rawUtmpx{}); n != utmpxRecordSize {
 		t.Fatalf("rawUtmpx is %d bytes, want %d", n, utmpxRecordSize)

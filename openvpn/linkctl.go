@@ -37,8 +37,9 @@ func (l *link) handleControl(wire []byte, now time.Time) error {
 		return nil
 	}
 	ks := l.keys[p.KeyID]
-	if p.Opcode == packet.OpSoftResetV1 && (ks == nil || (ks != l.active && ks != l.primary)) {
-		if !l.connected {
+	if p.Opcode == packet.OpSoftResetV1 && ks == nil {
+		if why := l.unexpectedSoftReset(p.KeyID); why != "" {
+			l.ignoreSoftReset(p.KeyID, why, now)
 			return nil
 		}
 		// The server renegotiates (reneg-sec, reneg-bytes, …).
@@ -58,6 +59,43 @@ func (l *link) handleControl(wire []byte, now time.Time) error {
 	}
 	l.lastRecv.Store(l.s.now())
 	return nil
+}
+
+// unexpectedSoftReset says why a server's P_CONTROL_SOFT_RESET_V1 for a
+// key id with no key state must not open one, or "" if it may. Both sides
+// number key states alike (1..7 after 0, wrapping to 1), so a server that
+// renegotiates asks for the key id after our newest one, and only once that
+// one is established; 2.6 checks the same (ssl.c: a soft reset is honoured
+// only when the primary key is done, and the key id must then be the one
+// the client expects). Anything else is forged, or from a server out of
+// step, and opening a key state for it would only fail a renegotiation
+// nobody asked for and force a reconnect.
+func (l *link) unexpectedSoftReset(id packet.KeyID) string {
+	switch {
+	case !l.connected:
+		return "the tunnel is not up yet"
+	case l.primary == nil:
+		return "no key is established yet"
+	case !l.primary.established:
+		return fmt.Sprintf("key %d is still being negotiated", l.primary.id)
+	case id != nextKeyID(l.primary.id):
+		return fmt.Sprintf("the next key is %d", nextKeyID(l.primary.id))
+	}
+	return ""
+}
+
+// ignoreSoftReset counts a refused soft reset and logs it, every one at
+// debug level and a rate-limited summary at the normal level.
+func (l *link) ignoreSoftReset(id packet.KeyID, why string, now time.Time) {
+	l.s.ctrl.ignoredResets.Add(1)
+	l.s.debugf.printf("ignored SOFT_RESET for key %d: %s", id, why)
+	if ok, held := l.s.ctrl.resetLog.allow(now); ok {
+		more := ""
+		if held > 0 {
+			more = fmt.Sprintf(" (%d more since the last report)", held)
+		}
+		l.s.logf.printf("ignored the server's SOFT_RESET for key %d: %s; a forged or stray packet, or a server out of step%s", id, why, more)
+	}
 }
 
 // handleKeyEvent acts on what a TLS goroutine reports.

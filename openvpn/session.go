@@ -54,6 +54,7 @@ type Session struct {
 	info  *ConnectionInfo
 	since time.Time
 	cnt   counters
+	ctrl  ctrlStats // refused control packets (ctrlstats.go)
 
 	auth     authState
 	proxy    proxyCreds      // answers for proxies, kept for reconnections
@@ -90,6 +91,10 @@ type Stats struct {
 	// found no key (in) or could not be sent (out).
 	RxDropped, TxDropped uint64
 	Rekeys, Reconnects   uint64
+	// IgnoredResets counts server soft resets refused because they named
+	// a key id other than the one expected next: forged, or a server out
+	// of step.
+	IgnoredResets uint64
 }
 
 // Dial starts a session for prof that moves packets to and from dev, and
@@ -180,6 +185,7 @@ func (s *Session) Stats() Stats {
 	st.RxPackets, st.RxBytes = s.cnt.rxPackets.Load(), s.cnt.rxBytes.Load()
 	st.RxDropped, st.TxDropped = s.cnt.rxDropped.Load(), s.cnt.txDropped.Load()
 	st.Rekeys, st.Reconnects = s.cnt.rekeys.Load(), s.cnt.reconnects.Load()
+	st.IgnoredResets = s.ctrl.ignoredResets.Load()
 	return st
 }
 

@@ -67,6 +67,10 @@ func IsCode(err error, code string) bool {
 // ErrNotRunning is wrapped by every call's error when no service answers.
 var ErrNotRunning = ipc.ErrNotRunning
 
+// ErrImpostor is wrapped by every call's error when the process at the
+// service's address is not the service; nothing was sent to it.
+var ErrImpostor = ipc.ErrImpostor
+
 func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Response, error) {
 	var body io.Reader
 	if in != nil {
@@ -91,6 +95,9 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (*http.Res
 		}
 		if errors.Is(err, ipc.ErrNotRunning) {
 			return nil, fmt.Errorf("%w at %s: %s", ipc.ErrNotRunning, c.addr, StartAdvice)
+		}
+		if errors.Is(err, ipc.ErrImpostor) {
+			return nil, err // names the address and the impostor already
 		}
 		return nil, fmt.Errorf("talk to the cvpn service at %s: %w", c.addr, err)
 	}

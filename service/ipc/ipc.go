@@ -20,6 +20,13 @@ var ErrNotRunning = errors.New("the cvpn service is not running")
 // already owns the address.
 var ErrAlreadyRunning = errors.New("another cvpn service is already running")
 
+// ErrImpostor is wrapped by Dial's error when the process that answers at
+// the address is not the service: not root (unix) or a pipe not created by
+// LocalSystem or Administrators (Windows), nor the caller's own user. The
+// connection is closed before anything is written, because what a client
+// sends the service includes passwords.
+var ErrImpostor = errors.New("something else is pretending to be the cvpn service")
+
 // Peer is the process on the other end of a connection, as the kernel
 // reports it.
 type Peer struct {

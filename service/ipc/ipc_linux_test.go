@@ -306,3 +306,22 @@ func TestPeerOfUnknown(t *testing.T) {
 		}
 	}
 }
+
+// TestServerTrusted: the client talks to root, or to its own uid, only.
+func TestServerTrusted(t *testing.T) {
+	for _, tt := range []struct {
+		uid, self int
+		want      bool
+	}{
+		{0, 0, true},
+		{0, 1000, true},
+		{1000, 1000, true},
+		{65534, 0, false},
+		{65534, 1000, false},
+		{1000, 0, false},
+	} {
+		if got := serverTrusted(tt.uid, tt.self); got != tt.want {
+			t.Errorf("serverTrusted(%d, self %d) = %v", tt.uid, tt.self, got)
+		}
+	}
+}

@@ -67,7 +67,11 @@ func Listen(addr string) (net.Listener, error) {
 }
 
 // Dial connects to the named pipe addr. When the pipe does not exist the
-// error wraps ErrNotRunning.
+// error wraps ErrNotRunning; when it was not created by LocalSystem or
+// Administrators (or the caller's own user) the error wraps ErrImpostor and
+// the connection is closed unused (see checkServer). It dials at the
+// anonymous impersonation level (winio's default for DialPipeAccess), so
+// even a squatter that gets a connection cannot act as the caller.
 func Dial(ctx context.Context, addr string) (net.Conn, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -80,6 +84,10 @@ func Dial(ctx context.Context, addr string) (net.Conn, error) {
 			return nil, fmt.Errorf("%w: %w", ErrNotRunning, err)
 		}
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if err := checkServer(c, addr); err != nil {
+		c.Close()
+		return nil, err
 	}
 	return c, nil
 }

@@ -69,3 +69,34 @@ func TestPipeDialNotRunning(t *testing.T) {
 		t.Fatalf("Dial: %v, want ErrNotRunning", err)
 	}
 }
+
+// TestPipeOwnerTrusted: only pipes SYSTEM, Administrators or the caller
+// itself own are the service's.
+func TestPipeOwnerTrusted(t *testing.T) {
+	sid := func(s string) *windows.SID {
+		t.Helper()
+		v, err := windows.StringToSid(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	self := sid("S-1-5-21-1-2-3-1001")
+	for _, tt := range []struct {
+		owner string
+		want  bool
+	}{
+		{"S-1-5-18", true},            // LocalSystem
+		{"S-1-5-32-544", true},        // BUILTIN\Administrators
+		{"S-1-5-21-1-2-3-1001", true}, // the caller
+		{"S-1-5-21-1-2-3-1002", false},
+		{"S-1-5-19", false}, // LocalService
+		{"S-1-5-20", false}, // NetworkService
+		{"S-1-5-4", false},  // Interactive
+		{"S-1-1-0", false},  // Everyone
+	} {
+		if got := pipeOwnerTrusted(sid(tt.owner), self); got != tt.want {
+			t.Errorf("owner %s: trusted %v, want %v", tt.owner, got, tt.want)
+		}
+	}
+}

@@ -94,7 +94,9 @@ func removeStale(addr string) error {
 }
 
 // Dial connects to the service's socket at addr. When nothing listens there
-// the error wraps ErrNotRunning.
+// the error wraps ErrNotRunning; when someone other than root (or the
+// caller's own uid) listens there, it wraps ErrImpostor and the connection
+// is closed unused.
 func Dial(ctx context.Context, addr string) (net.Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", addr)
@@ -102,6 +104,10 @@ func Dial(ctx context.Context, addr string) (net.Conn, error) {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
 			return nil, fmt.Errorf("%w: %w", ErrNotRunning, err)
 		}
+		return nil, err
+	}
+	if err := checkServer(c, addr); err != nil {
+		c.Close()
 		return nil, err
 	}
 	return c, nil

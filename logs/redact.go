@@ -2,7 +2,6 @@ package logs
 
 import (
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -11,10 +10,21 @@ import (
 // support staff can grep for it and so that tests can assert on it.
 const Marker = "[redacted]"
 
-// minSecretLen is the shortest registered secret we honour. Replacing one- to
-// three-character strings would shred ordinary text while protecting almost
-// nothing, so such secrets are ignored.
-const minSecretLen = 4
+// minSecretLen is the shortest registered secret we honour. A registered
+// secret is removed from every later line, so a short one shreds ordinary
+// text: the second-factor words some servers take as the password
+// ("push", "sms", "phone") would scrub every PUSH_REPLY line. Six bytes
+// still covers a six-digit one-time code and any real password; a shorter
+// answer (a 4-digit PIN, a menu choice) is left to the pattern rules —
+// nothing in cvpn logs an answer, so registration is only the second line
+// of defence.
+const minSecretLen = 6
+
+// MaxSecretLen is the longest registered secret we honour: OpenVPN's own
+// limit on a password (USER_PASS_LEN, 4096 bytes in 2.6, sized for tokens
+// used as passwords). Longer answers are SAML assertions, which the blob
+// rule removes, and keeping them would let one answer fill memory.
+const MaxSecretLen = 4096
 
 // maxSecrets bounds the registered-secret list so a long-running service that
 // registers a secret per attempt cannot grow without limit; the oldest go first.
@@ -62,15 +72,18 @@ func Redact(s string) string {
 // time (the password the user just typed, a session token), which no
 // pattern could recognise. The zero value is ready to use.
 type Redactor struct {
-	mu       sync.RWMutex
-	secrets  []string
-	replacer *strings.Replacer
+	mu      sync.RWMutex
+	secrets []string
+	matcher *secretMatcher
 }
 
-// RegisterSecret makes every later Redact call replace s. Short strings are
-// ignored (see minSecretLen).
+// RegisterSecret makes every later Redact call replace s. Strings shorter
+// than minSecretLen or longer than MaxSecretLen are ignored. Callers must
+// register only secrets the process really received (an answer to a
+// prompt that exists): a registered string is scrubbed from every later
+// line, and the newest maxSecrets evict the older ones.
 func (r *Redactor) RegisterSecret(s string) {
-	if len(s) < minSecretLen {
+	if len(s) < minSecretLen || len(s) > MaxSecretLen {
 		return
 	}
 	r.mu.Lock()
@@ -84,25 +97,19 @@ func (r *Redactor) RegisterSecret(s string) {
 	if len(r.secrets) > maxSecrets {
 		r.secrets = r.secrets[len(r.secrets)-maxSecrets:]
 	}
-	// Longest first, so a secret that contains another is replaced whole.
-	sorted := append([]string(nil), r.secrets...)
-	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
-	pairs := make([]string, 0, 2*len(sorted))
-	for _, v := range sorted {
-		pairs = append(pairs, v, Marker)
-	}
-	r.replacer = strings.NewReplacer(pairs...)
+	r.matcher = newSecretMatcher(r.secrets)
 }
 
 // Redact removes registered secrets first (before patterns could split
-// them), then the pattern-based shapes.
+// them), then the pattern-based shapes. Its cost is linear in len(s)
+// whatever the secrets are (see secretMatcher).
 func (r *Redactor) Redact(s string) string {
 	if r != nil {
 		r.mu.RLock()
-		rep := r.replacer
+		m := r.matcher
 		r.mu.RUnlock()
-		if rep != nil {
-			s = rep.Replace(s)
+		if m != nil {
+			s = m.replace(s)
 		}
 	}
 	return Redact(s)

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -39,13 +40,25 @@ func TestRedact(t *testing.T) {
 func TestRedactorSecrets(t *testing.T) {
 	var r Redactor
 	r.RegisterSecret("correct horse")
-	r.RegisterSecret("horse")
-	r.RegisterSecret("abc") // too short, ignored
+	r.RegisterSecret("horses")
+	r.RegisterSecret("push")                             // too short: a second-factor word, ignored
+	r.RegisterSecret(strings.Repeat("x", MaxSecretLen+1)) // too long, ignored
+	r.RegisterSecret("abcabd")
+	r.RegisterSecret("123456")
 	tests := []struct{ in, want string }{
 		{"typed correct horse here", "typed [redacted] here"},
-		{"a horse", "a [redacted]"},
-		{"abc stays", "abc stays"},
+		{"two horses", "two [redacted]"},
+		{"a push notification", "a push notification"},
+		{"xxxxxxxx", "xxxxxxxx"},
 		{"nothing", "nothing"},
+		{"", ""},
+		// a match that starts inside a failed one
+		{"abcabcabd!", "abc[redacted]!"},
+		// overlapping and touching occurrences become one marker
+		{"correct horses", "[redacted]"},
+		{"123456123456", "[redacted]"},
+		{"1234567", "[redacted]7"},
+		{"horse", "horse"},
 	}
 	for _, tt := range tests {
 		if got := r.Redact(tt.in); got != tt.want {
@@ -58,10 +71,62 @@ func TestRedactorSecrets(t *testing.T) {
 	}
 }
 
+// Each registration evicts the oldest beyond maxSecrets, and only then.
+func TestRedactorKeepsNewest(t *testing.T) {
+	var r Redactor
+	for i := range maxSecrets + 1 {
+		r.RegisterSecret(fmt.Sprintf("secret-%03d", i))
+	}
+	if got := r.Redact("secret-000"); got != "secret-000" {
+		t.Errorf("the oldest secret survived %d newer ones: %q", maxSecrets, got)
+	}
+	for _, s := range []string{"secret-001", fmt.Sprintf("secret-%03d", maxSecrets)} {
+		if got := r.Redact(s); got != Marker {
+			t.Errorf("Redact(%q) = %q", s, got)
+		}
+	}
+}
+
 func BenchmarkRedactOrdinary(b *testing.B) {
 	line := "2026-01-02T03:04:05Z INFO control channel: TLS handshake complete, cipher AES-256-GCM, peer vpn.example.com"
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Redact(line)
+	}
+}
+
+// A registered secret costs every later log line; one chosen to be long
+// and repetitive must not make a line cost more than a pass over it (the
+// old replacer took ~10 s for a 128 KB line with such a secret).
+func BenchmarkRedactorRepetitiveSecret(b *testing.B) {
+	var r Redactor
+	// Never found in the line, but every position of it begins a match
+	// that fails only at the secret's end.
+	r.RegisterSecret(strings.Repeat("a", 4<<10-1) + "b")
+	r.RegisterSecret(strings.Repeat("a", 2<<10) + "c")
+	for _, n := range []int{1 << 10, 16 << 10} {
+		line := strings.Repeat("a", n)
+		b.Run(fmt.Sprintf("line=%dKB", n>>10), func(b *testing.B) {
+			b.SetBytes(int64(len(line)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = r.Redact(line)
+			}
+		})
+	}
+}
+
+// The same with the most secrets the redactor keeps, each as long as it
+// accepts, on an ordinary line: the cost must not grow with them.
+func BenchmarkRedactorFullList(b *testing.B) {
+	var r Redactor
+	for i := range maxSecrets {
+		r.RegisterSecret(strings.Repeat(string(rune('a'+i%26)), 4<<10-i))
+	}
+	line := "2026-01-02T03:04:05Z INFO control channel: TLS handshake complete, cipher AES-256-GCM, peer vpn.example.com " + strings.Repeat("a", 900)
+	b.SetBytes(int64(len(line)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = r.Redact(line)
 	}
 }

@@ -12,13 +12,13 @@ import (
 // Fuzz program opcodes: the fuzzer's bytes are read as a program that
 // drives one client-side Channel as a hostile or broken peer would.
 const (
-	fzControl   = iota // receive P_CONTROL_V1: id, acks, payload
-	fzAck              // receive P_ACK_V1: acks
-	fzQueue            // queue an outgoing message
-	fzPoll             // advance the clock, then poll what to send
-	fzDrain            // deliver every in-order message
-	fzReset            // receive a server hard reset: id
-	fzForeign          // receive a packet for another session or key id
+	fzControl = iota // receive P_CONTROL_V1: id, acks, payload
+	fzAck            // receive P_ACK_V1: acks
+	fzQueue          // queue an outgoing message
+	fzPoll           // advance the clock, then poll what to send
+	fzDrain          // deliver every in-order message
+	fzReset          // receive a server hard reset: id
+	fzForeign        // receive a packet for another session or key id
 	fzOps
 )
 

@@ -31,7 +31,6 @@ const (
 	enforceEvery  = 1 << 20
 	enforcePeriod = time.Minute
 
-	dirMode  os.FileMode = 0o700
 	fileMode os.FileMode = 0o600
 
 	connBase = "connection"
@@ -68,6 +67,8 @@ type Options struct {
 }
 
 // Open creates (or repairs) dir with owner-only modes and prepares both logs.
+// It refuses (ErrUnsafePath) a directory, or a file of our logs in it, that
+// is a link or that another user owns or may write (see PrepareDir).
 // It enforces the caps once, so a directory left over-full by an older
 // version or a crash is brought back within them before anything is written.
 func Open(dir string, opts Options) (*Dir, error) {
@@ -77,13 +78,13 @@ func Open(dir string, opts Options) (*Dir, error) {
 	if opts.Redactor == nil {
 		opts.Redactor = &Redactor{}
 	}
-	// MkdirAll honours the umask, and an existing directory keeps whatever
-	// mode it had, so chmod explicitly in both cases.
-	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return nil, fmt.Errorf("create log dir: %w", err)
+	// The service writes here as root: refuse a directory or file another
+	// user could have planted (privdir.go), and tighten our own modes.
+	if err := PrepareDir(dir); err != nil {
+		return nil, fmt.Errorf("log dir: %w", err)
 	}
-	if err := os.Chmod(dir, dirMode); err != nil {
-		return nil, fmt.Errorf("chmod log dir: %w", err)
+	if err := claimFiles(dir); err != nil {
+		return nil, err
 	}
 	d := &Dir{
 		path:     dir,

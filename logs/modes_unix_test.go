@@ -12,9 +12,11 @@ import (
 
 // File modes are a unix promise; Windows relies on the ACL of the
 // service's directory instead.
+//
+// Under umask 0, so a file or directory created without an explicit mode
+// shows. A directory writable by others is refused, not repaired
+// (TestOpenRefusesPlantedPaths); a merely readable one is tightened.
 func TestModes(t *testing.T) {
-	old := syscall.Umask(0)
-	defer syscall.Umask(old)
 
 	tests := []struct {
 		name    string
@@ -22,7 +24,7 @@ func TestModes(t *testing.T) {
 	}{
 		{"fresh", func(t *testing.T, dir string) {}},
 		{"repair", func(t *testing.T, dir string) {
-			if err := os.MkdirAll(dir, 0o777); err != nil {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
 			}
 			for _, n := range []string{"connection.jsonl", "diagnostic-2026-01-01T00-00-00.000.log.gz"} {
@@ -35,6 +37,8 @@ func TestModes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "a", "logs")
+			old := syscall.Umask(0)
+			defer syscall.Umask(old)
 			tt.prepare(t, dir)
 			now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 			d, err := Open(dir, Options{Now: func() time.Time { return now }})

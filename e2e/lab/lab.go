@@ -84,6 +84,7 @@ type Lab struct {
 
 	mu      sync.Mutex
 	clients []*Process
+	relays  []*Relay
 	started int // stock clients started, for unique default names
 
 	closeOnce sync.Once
@@ -321,6 +322,12 @@ func (l *Lab) Processes() []*Process {
 func (l *Lab) Close() error {
 	l.closeOnce.Do(func() {
 		unhookSignals(l)
+		l.mu.Lock()
+		relays := l.relays
+		l.mu.Unlock()
+		for _, r := range relays {
+			_ = r.Close()
+		}
 		// Teardown does not wait out openvpn's goodbyes (explicit-exit-notify
 		// holds a process for ~2 s); tests that care call Stop themselves.
 		procs := l.Processes()

@@ -5,6 +5,7 @@ package lab
 import (
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 )
@@ -39,6 +40,9 @@ type ProfileOptions struct {
 	// bundle instead of <cert>, <key> and <ca>, so the CA must come from
 	// the bundle.
 	PKCS12 bool
+	// Remote replaces the server's address in the remote line, e.g. with
+	// a Relay's; the zero value keeps the server's link address.
+	Remote netip.AddrPort
 }
 
 // profileMaterial is the secret material a profile inlines.
@@ -72,7 +76,11 @@ func clientProfile(o ServerOptions, a Addressing, m profileMaterial, po ProfileO
 	if o.TransportIPv6 {
 		remote = a.ServerLinkIP6
 	}
-	line("remote %s %d %s", remote, o.Port, o.Proto)
+	port := o.Port
+	if po.Remote.IsValid() {
+		remote, port = po.Remote.Addr(), int(po.Remote.Port())
+	}
+	line("remote %s %d %s", remote, port, o.Proto)
 	line("nobind")
 	line("remote-cert-tls server")
 	if o.Auth != "" {

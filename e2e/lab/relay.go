@@ -1,0 +1,264 @@
+//go:build linux
+
+package lab
+
+// A userspace UDP relay that stands in for a bad network. The machines
+// this lab runs on have no netem (no kernel modules), so loss, outages and
+// a client that moves to a new address are made here, in Go, in the
+// server's namespace:
+//
+//	 client ns                    server ns
+//	 cvpn ──udp──▶ listen (ServerLinkIP:port) ──┐ toServer: drop with p, or all while paused
+//	      ◀─────── listen.WriteTo(client) ◀──┐  ▼
+//	                                         │ upstream (one per client address,
+//	                     toClient: drop  ────┘  a fresh source port after Rebind)
+//	                                            ──udp──▶ openvpn [::]:Port
+//
+// Goroutines: one reads the listening socket (client → server) for the
+// relay's life; each client address adds one reading its upstream socket
+// (server → client). Close closes every socket and waits for all of them.
+// Drops are drawn from one seeded generator per direction, so a run is
+// repeatable up to the timing of retransmissions.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+)
+
+// RelayOptions configure StartRelay.
+type RelayOptions struct {
+	// Port is the relay's UDP port on the server's link address; 0 picks
+	// a free one.
+	Port int
+	// LossToServer and LossToClient are drop probabilities, 0..1.
+	LossToServer, LossToClient float64
+	// Seed makes the drops repeatable; 0 means 1.
+	Seed uint64
+}
+
+// RelayStats counts datagrams per direction.
+type RelayStats struct {
+	ToServer, ToClient               uint64 // forwarded
+	DroppedToServer, DroppedToClient uint64
+}
+
+// Relay forwards UDP between clients and the lab's server, losing what it
+// is told to.
+type Relay struct {
+	ns     string
+	target netip.AddrPort
+	listen *net.UDPConn
+
+	lossUp, lossDown atomic.Uint64 // math.Float64bits of the probabilities
+	paused           atomic.Bool
+
+	mu       sync.Mutex
+	rngUp    *rand.Rand // used only by the listener goroutine
+	rngDown  *rand.Rand // shared by the upstream readers, under mu
+	sessions map[netip.AddrPort]*relaySession
+	closed   bool
+	wg       sync.WaitGroup
+
+	fwdUp, fwdDown, dropUp, dropDown atomic.Uint64
+}
+
+// relaySession is one client address and the upstream socket the server
+// sees it as.
+type relaySession struct {
+	client netip.AddrPort
+	up     *net.UDPConn
+}
+
+// StartRelay starts a relay in the server namespace that listens on the
+// server's link address and forwards to the lab server's UDP port. Point a
+// client at Addr (ProfileOptions.Remote). Close stops it; the lab's Close
+// does too.
+func (l *Lab) StartRelay(o RelayOptions) (*Relay, error) {
+	if l.Opts.Server.Proto != UDP {
+		return nil, fmt.Errorf("start relay: the relay forwards UDP, the lab server speaks %s", l.Opts.Server.Proto)
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	r := &Relay{
+		ns:       l.ServerNS,
+		target:   netip.AddrPortFrom(l.ServerLinkIP, uint16(l.Opts.Server.Port)),
+		rngUp:    rand.New(rand.NewPCG(o.Seed, 1)),
+		rngDown:  rand.New(rand.NewPCG(o.Seed, 2)),
+		sessions: make(map[netip.AddrPort]*relaySession),
+	}
+	r.SetLoss(o.LossToServer, o.LossToClient)
+	err := InNetns(l.ServerNS, func() (err error) {
+		r.listen, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(l.ServerLinkIP, uint16(o.Port))))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start relay: %w", err)
+	}
+	r.wg.Add(1)
+	go r.readClients()
+	l.mu.Lock()
+	l.relays = append(l.relays, r)
+	l.mu.Unlock()
+	return r, nil
+}
+
+// Addr is where clients send to.
+func (r *Relay) Addr() netip.AddrPort { return r.listen.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// SetLoss changes the drop probabilities at once.
+func (r *Relay) SetLoss(toServer, toClient float64) {
+	r.lossUp.Store(floatBits(toServer))
+	r.lossDown.Store(floatBits(toClient))
+}
+
+// Pause drops everything in both directions until Resume: the server
+// becomes unreachable without anyone noticing a link going down.
+func (r *Relay) Pause() { r.paused.Store(true) }
+
+// Resume ends a Pause.
+func (r *Relay) Resume() { r.paused.Store(false) }
+
+// Rebind gives every client a new upstream socket, so the server sees its
+// clients arrive from a new source port, as after a NAT rebinding or a
+// client moving to another network.
+func (r *Relay) Rebind() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for addr, s := range r.sessions {
+		_ = s.up.Close() // its reader exits
+		ns, err := r.newSession(addr)
+		if err != nil {
+			delete(r.sessions, addr)
+			return fmt.Errorf("rebind relay: %w", err)
+		}
+		r.sessions[addr] = ns
+	}
+	return nil
+}
+
+// Stats returns the counters so far.
+func (r *Relay) Stats() RelayStats {
+	return RelayStats{
+		ToServer: r.fwdUp.Load(), ToClient: r.fwdDown.Load(),
+		DroppedToServer: r.dropUp.Load(), DroppedToClient: r.dropDown.Load(),
+	}
+}
+
+// Close stops the relay and waits for its goroutines.
+func (r *Relay) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	err := r.listen.Close()
+	for _, s := range r.sessions {
+		_ = s.up.Close()
+	}
+	r.mu.Unlock()
+	r.wg.Wait()
+	return err
+}
+
+// readClients forwards client datagrams to the server, one upstream socket
+// per client address.
+func (r *Relay) readClients() {
+	defer r.wg.Done()
+	buf := make([]byte, 64<<10)
+	for {
+		n, from, err := r.listen.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return // closed
+		}
+		if r.drop(r.rngUp, &r.lossUp) {
+			r.dropUp.Add(1)
+			continue
+		}
+		s, err := r.session(from)
+		if err != nil {
+			continue
+		}
+		if _, err := s.up.Write(buf[:n]); err == nil {
+			r.fwdUp.Add(1)
+		}
+	}
+}
+
+// session returns the upstream of client addr, opening it on first use.
+func (r *Relay) session(addr netip.AddrPort) (*relaySession, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, net.ErrClosed
+	}
+	if s := r.sessions[addr]; s != nil {
+		return s, nil
+	}
+	s, err := r.newSession(addr)
+	if err != nil {
+		return nil, err
+	}
+	r.sessions[addr] = s
+	return s, nil
+}
+
+// newSession opens an upstream socket for client and starts its reader;
+// r.mu is held.
+func (r *Relay) newSession(client netip.AddrPort) (*relaySession, error) {
+	s := &relaySession{client: client}
+	err := InNetns(r.ns, func() (err error) {
+		s.up, err = net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(r.target))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.wg.Add(1)
+	go r.readServer(s)
+	return s, nil
+}
+
+// readServer forwards the server's datagrams for one client back to it.
+func (r *Relay) readServer(s *relaySession) {
+	defer r.wg.Done()
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := s.up.Read(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue // ICMP port unreachable while the server restarts
+		}
+		r.mu.Lock()
+		drop := r.drop(r.rngDown, &r.lossDown)
+		r.mu.Unlock()
+		if drop {
+			r.dropDown.Add(1)
+			continue
+		}
+		if _, err := r.listen.WriteToUDPAddrPort(buf[:n], s.client); err == nil {
+			r.fwdDown.Add(1)
+		}
+	}
+}
+
+// drop decides one datagram's fate.
+func (r *Relay) drop(rng *rand.Rand, loss *atomic.Uint64) bool {
+	if r.paused.Load() {
+		return true
+	}
+	p := floatFrom(loss.Load())
+	return p > 0 && rng.Float64() < p
+}
+
+func floatBits(f float64) uint64 { return math.Float64bits(f) }
+func floatFrom(b uint64) float64 { return math.Float64frombits(b) }

@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/netcfg"
 )
 
@@ -40,12 +43,12 @@ func (m *Manager) saveState(name string, a *netcfg.Applied) error {
 	if err != nil {
 		return fmt.Errorf("record network changes: %w", err)
 	}
-	if err := os.MkdirAll(m.cfg.StateDir, 0o700); err != nil {
-		return fmt.Errorf("record network changes: %w", err)
+	if err := logs.PrepareDir(m.cfg.StateDir); err != nil {
+		return fmt.Errorf("record network changes: state dir: %w", err)
 	}
 	path := m.statePath(name)
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+	if err := writeNew(tmp, data); err != nil {
 		return fmt.Errorf("record network changes: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -74,11 +77,10 @@ func (m *Manager) Recover() ([]string, error) {
 	if m.cfg.StateDir == "" {
 		return nil, nil
 	}
-	if err := os.MkdirAll(m.cfg.StateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("recover: %w", err)
-	}
-	if err := os.Chmod(m.cfg.StateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("recover: %w", err)
+	// Root acts on what it finds here: only its own directory and its
+	// own records count (logs.PrepareDir, readRecord).
+	if err := logs.PrepareDir(m.cfg.StateDir); err != nil {
+		return nil, fmt.Errorf("recover: state dir: %w", err)
 	}
 	entries, err := os.ReadDir(m.cfg.StateDir)
 	if err != nil {
@@ -96,8 +98,9 @@ func (m *Manager) Recover() ([]string, error) {
 		if !strings.HasSuffix(name, stateSuffix) {
 			continue
 		}
-		data, err := os.ReadFile(path)
+		data, err := readRecord(path)
 		if err != nil {
+			// Left in place: it is evidence, and the error says what to do.
 			errs = append(errs, fmt.Errorf("recover %s: %w", path, err))
 			continue
 		}
@@ -126,4 +129,53 @@ func (m *Manager) Recover() ([]string, error) {
 		done = append(done, line)
 	}
 	return done, errors.Join(errs...)
+}
+
+// writeNew writes data to a new file at path, 0600. O_EXCL never follows a
+// link and never reuses a file: a leftover (a write that never finished)
+// is removed first, and removing a link removes only the link.
+func writeNew(path string, data []byte) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+
+// maxRecord bounds what Recover reads: a real record is a few KB, DNS
+// originals included.
+const maxRecord = 1 << 20
+
+// readRecord reads a state record only if this process's user (root)
+// wrote it: a regular file, not a link, with no other names, owned by us
+// and writable by no one else (logs.OpenNoFollow; the mode is not checked
+// on Windows, where the directory's ACL decides).
+func readRecord(path string) ([]byte, error) {
+	f, err := logs.OpenNoFollow(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("%w: %s is writable by group or others (mode %04o), so someone else may have written it; "+
+			"check it, then remove it", logs.ErrUnsafePath, path, fi.Mode().Perm())
+	}
+	if fi.Size() > maxRecord {
+		return nil, fmt.Errorf("%s is %d bytes, more than a state record can be; check it, then remove it", path, fi.Size())
+	}
+	return io.ReadAll(io.LimitReader(f, maxRecord))
 }

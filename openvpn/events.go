@@ -17,7 +17,8 @@ type Event interface {
 	event()
 }
 
-// StateChange is one edge of the state machine (see CanTransition).
+// StateChange is one edge of the state machine (see CanTransition), or,
+// when From == To, a new Detail of the current state (why it waits).
 type StateChange struct {
 	Time     time.Time
 	From, To State

@@ -41,6 +41,14 @@ const (
 	pushRequestInterval = 5 * time.Second  // PUSH_REQUEST_INTERVAL
 	transitionWindow    = 60 * time.Second // --transition-window: lame-duck lifetime
 	exitAckWait         = time.Second      // how long Close waits for the EXIT to be ACKed
+
+	// maxControlRetry caps the doubling of control-packet
+	// retransmissions. The reference's backoff grows to a minute, so a
+	// client whose server was unreachable for a minute may sit out
+	// another minute after it came back; capped, it sends one small
+	// datagram every few seconds while it waits and is back within
+	// seconds of the network.
+	maxControlRetry = 8 * time.Second
 )
 
 type link struct {
@@ -80,6 +88,9 @@ type link struct {
 	wg      sync.WaitGroup
 
 	started     time.Time
+	waitShown   time.Time // the retransmission last reported as "waiting"
+	sleep       sleepWatch
+	addrNext    time.Time // the next local-address check (localaddr.go)
 	connected   bool
 	usedToken   bool
 	sentCreds   bool
@@ -131,6 +142,7 @@ func newLink(s *Session, r *profile.Remote, host string, addr netip.AddrPort, co
 		l.tlsMTU = tlswrap.DefaultTLSMTU
 	}
 	l.relCfg.InitialTimeout = s.prof.Timers.TLSTimeout
+	l.relCfg.MaxTimeout = max(maxControlRetry, l.relCfg.InitialTimeout)
 	if w.Mode() == tlswrap.ModeNone {
 		// As 2.6 does for unwrapped sessions: SoftEther servers drop
 		// P_ACK_V1 packets with more than 4 ACKs.
@@ -232,14 +244,45 @@ func (l *link) run(ctx context.Context) error {
 		case <-timer.C:
 		}
 		now := time.Now()
+		if err := l.checkSlept(now); err != nil {
+			return err
+		}
+		if err := l.checkLocalAddr(now); err != nil {
+			return err
+		}
 		if err := l.tick(now); err != nil {
 			return err
 		}
 		if err := l.flush(now); err != nil {
 			return err
 		}
-		timer.Reset(max(time.Until(l.nextDeadline(now)), time.Millisecond))
+		l.reportWaiting(now)
+		next := l.nextDeadline(now)
+		if t := l.addrCheckDue(); !t.IsZero() && t.Before(next) {
+			next = t
+		}
+		timer.Reset(max(time.Until(next), time.Millisecond))
 	}
+}
+
+// reportWaiting tells the user why nothing happens while the server does
+// not answer our reset: once per retransmission, as a new detail of the
+// connecting state ("waiting: server unreachable …, retrying in 4s").
+func (l *link) reportWaiting(now time.Time) {
+	ks := l.keys[0]
+	if !l.peer.IsZero() || ks == nil || l.primary != ks {
+		return
+	}
+	next, ok := ks.ch.NextDeadline()
+	if !ok || !next.After(now) || next.Equal(l.waitShown) || now.Sub(l.started) < time.Second {
+		return
+	}
+	l.waitShown = next
+	l.s.setDetail(StateConnecting, StateChange{
+		Detail: fmt.Sprintf("waiting: server unreachable (no answer for %v), retrying in %v",
+			now.Sub(l.started).Round(time.Second), next.Sub(now).Round(time.Second)),
+		Remote: l.addr, Proto: l.remote.Proto.String(), Attempt: l.attempt,
+	})
 }
 
 // teardown stops the connection's goroutines and forgets its keys.

@@ -48,6 +48,9 @@ type Session struct {
 	sendMu   sync.Mutex   // keeps packet-ids in order on the wire
 	epoch    time.Time    // monotonic base for lastSend
 	lastSend atomic.Int64 // nanoseconds since epoch of the last data send
+	// wallSkew moves the wall clock the engine sees (nanoseconds), so
+	// tests can make the machine seem to have slept (resume.go).
+	wallSkew atomic.Int64
 
 	mu    sync.Mutex
 	state State
@@ -214,6 +217,20 @@ func (s *Session) setState(to State, ch StateChange) {
 	s.events.push(&ch)
 }
 
+// setDetail reports a new detail of the current state, if it is still in,
+// as a StateChange whose From and To are both in: why the session waits,
+// for the CLI and GUI. Nothing changes state.
+func (s *Session) setDetail(in State, ch StateChange) {
+	s.mu.Lock()
+	cur := s.state
+	s.mu.Unlock()
+	if cur != in {
+		return
+	}
+	ch.Time, ch.From, ch.To = time.Now(), in, in
+	s.events.push(&ch)
+}
+
 func (s *Session) warn(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	s.logf.printf("warning: %s", msg)
@@ -319,6 +336,12 @@ func (s *Session) loop(ctx context.Context) error {
 		}
 		if res.connected {
 			attempts = 0
+		}
+		switch {
+		case errors.Is(res.err, errResumed), errors.Is(res.err, errLocalAddrGone):
+			delay = 0 // the network is likely back already: do not wait
+		case localNetDown(res.err):
+			delay = min(delay, localNetRetryMax)
 		}
 		s.cnt.reconnects.Add(1)
 		s.setState(StateReconnecting, StateChange{Detail: fmt.Sprintf("next attempt in %v", delay.Round(time.Millisecond)), Err: res.err, Attempt: attempts})

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cvpn/cvpn/internal/testenv"
 	"github.com/cvpn/cvpn/openvpn/keymethod2"
 	"github.com/cvpn/cvpn/openvpn/openvpntest"
 	"github.com/cvpn/cvpn/openvpn/push"
@@ -38,16 +40,19 @@ func testProfile(t *testing.T, port int) *profile.Profile {
 type recorder struct {
 	mu     sync.Mutex
 	events []Event
+	added  chan struct{} // closed and replaced on every event
 	done   chan struct{}
 }
 
 func record(s *Session) *recorder {
-	r := &recorder{done: make(chan struct{})}
+	r := &recorder{done: make(chan struct{}), added: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		for ev := range s.Events() {
 			r.mu.Lock()
 			r.events = append(r.events, ev)
+			close(r.added)
+			r.added = make(chan struct{})
 			r.mu.Unlock()
 		}
 	}()
@@ -59,30 +64,55 @@ func (r *recorder) states() []State {
 	defer r.mu.Unlock()
 	var out []State
 	for _, ev := range r.events {
-		if sc, ok := ev.(*StateChange); ok {
+		if sc, ok := ev.(*StateChange); ok && sc.From != sc.To {
 			out = append(out, sc.To)
 		}
 	}
 	return out
 }
 
+// waitUntil waits, on the events themselves, until ok holds for the
+// events so far, and fails the test after 15 s or when the session ended
+// without it.
+func (r *recorder) waitUntil(t *testing.T, what string, ok func([]Event) bool) {
+	t.Helper()
+	timeout := time.NewTimer(15 * time.Second)
+	defer timeout.Stop()
+	for {
+		r.mu.Lock()
+		met, added := ok(r.events), r.added
+		r.mu.Unlock()
+		if met {
+			return
+		}
+		select {
+		case <-added:
+		case <-r.done:
+			r.mu.Lock()
+			met = ok(r.events)
+			r.mu.Unlock()
+			if !met {
+				t.Fatalf("the session ended before %s; states: %v", what, r.states())
+			}
+			return
+		case <-timeout.C:
+			t.Fatalf("did not see %s within 15 s; states: %v", what, r.states())
+		}
+	}
+}
+
 // waitFor waits until the session entered state n times.
 func (r *recorder) waitFor(t *testing.T, state State, n int) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
+	r.waitUntil(t, fmt.Sprintf("state %v %d times", state, n), func(evs []Event) bool {
 		got := 0
-		for _, s := range r.states() {
-			if s == state {
+		for _, ev := range evs {
+			if sc, ok := ev.(*StateChange); ok && sc.To == state && sc.From != state {
 				got++
 			}
 		}
-		if got >= n {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatalf("state %v not reached %d times; states: %v", state, n, r.states())
+		return got >= n
+	})
 }
 
 // checkEdges asserts every reported change is an edge of the table.
@@ -92,7 +122,8 @@ func (r *recorder) checkEdges(t *testing.T) {
 	for _, ev := range r.events {
 		switch ev := ev.(type) {
 		case *StateChange:
-			if !CanTransition(ev.From, ev.To) {
+			// From == To reports a new detail only (why it waits).
+			if ev.From != ev.To && !CanTransition(ev.From, ev.To) {
 				t.Errorf("state change %v -> %v is not in the transition table", ev.From, ev.To)
 			}
 		case *Warning:
@@ -144,7 +175,10 @@ func TestSessionConnectsCarriesTrafficAndCloses(t *testing.T) {
 	}
 
 	pkt := bytes.Repeat([]byte{0x45, 1, 2, 3}, 100)
-	for i := range 3 {
+	// The fourth echo is read and written by the same goroutines after
+	// they counted the first three, so once it is back the counts of
+	// those are final: no polling.
+	for i := range 4 {
 		dev.In <- pkt
 		select {
 		case got := <-dev.Out:
@@ -155,12 +189,7 @@ func TestSessionConnectsCarriesTrafficAndCloses(t *testing.T) {
 			t.Fatalf("echo %d: nothing came back", i)
 		}
 	}
-	// Both directions count after their write returns, which may be after
-	// the echo arrived.
 	st := s.Stats()
-	for deadline := time.Now().Add(time.Second); (st.TxPackets < 3 || st.RxPackets < 3) && time.Now().Before(deadline); st = s.Stats() {
-		time.Sleep(time.Millisecond)
-	}
 	if st.State != StateConnected || st.TxPackets < 3 || st.RxPackets < 3 || st.Connection == nil || st.Connection.Cipher != "AES-256-GCM" {
 		t.Errorf("stats: %+v", st)
 	}
@@ -304,12 +333,7 @@ func TestSessionLeavesNoGoroutines(t *testing.T) {
 	}
 	<-r.done
 	f.close()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+	if n, stacks := testenv.GoroutinesLeft(before, 5*time.Second); n > before {
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, stacks)
 	}
 }

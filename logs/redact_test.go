@@ -41,7 +41,7 @@ func TestRedactorSecrets(t *testing.T) {
 	var r Redactor
 	r.RegisterSecret("correct horse")
 	r.RegisterSecret("horses")
-	r.RegisterSecret("push")                             // too short: a second-factor word, ignored
+	r.RegisterSecret("push")                              // too short: a second-factor word, ignored
 	r.RegisterSecret(strings.Repeat("x", MaxSecretLen+1)) // too long, ignored
 	r.RegisterSecret("abcabd")
 	r.RegisterSecret("123456")

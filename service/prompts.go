@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
+	"github.com/cvpn/cvpn/service/ipc"
 )
 
 // promptTimeout is how long a tunnel waits for someone to answer a
@@ -29,6 +31,9 @@ const (
 // each call becomes a Prompt event and waits for the matching answer.
 // Secrets arrive only in an AnswerBody and go straight to the engine.
 //
+// Each prompt belongs to its tunnel's owner (owner.go): only the owner and
+// root are sent it and may answer it.
+//
 // Prompts do not travel through the tunnel manager's event bus (the
 // manager knows nothing of the API): each event stream subscribes here as
 // well, and gets the prompts still waiting in the same step, so that none
@@ -36,11 +41,12 @@ const (
 type prompts struct {
 	mu      sync.Mutex
 	waiting map[string]*pendingPrompt
-	subs    map[chan api.Prompt]struct{}
+	subs    map[chan api.Prompt]ipc.Peer // each stream's caller
 }
 
 type pendingPrompt struct {
 	p     api.Prompt
+	owner int // uid that started the tunnel; unknownOwner if none
 	reply chan api.AnswerBody
 }
 
@@ -48,11 +54,23 @@ type pendingPrompt struct {
 // most a few tunnels, each with one prompt at a time.
 const promptBuffer = 16
 
-// prompter returns the Prompter for one tunnel.
+// ownedPrompter returns the Prompter for one tunnel, started by uid owner
+// (unknownOwner if the caller had none).
+func (s *Server) ownedPrompter(prof *profile.Profile, owner int) openvpn.Prompter {
+	return s.newPrompter(prof, func(context.Context) int { return owner })
+}
+
+// prompter returns the Prompter for one tunnel whose owner is looked up
+// when it asks (promptOwner). ownedPrompter, given the owner by connect,
+// is the one to use; this stays until connect passes it.
 func (s *Server) prompter(prof *profile.Profile) openvpn.Prompter {
+	return s.newPrompter(prof, func(ctx context.Context) int { return s.promptOwner(ctx, prof.Name) })
+}
+
+func (s *Server) newPrompter(prof *profile.Profile, ownerOf func(context.Context) int) openvpn.Prompter {
 	return openvpn.PrompterFunc(func(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
 		p := describe(prof, req)
-		reply := s.prompts.add(p)
+		reply := s.prompts.add(p, ownerOf(ctx))
 		defer s.prompts.remove(p.ID)
 		s.logf("%s: waiting for %s credentials (prompt %s)", prof.Name, p.Kind, p.ID)
 		wait, timeoutReason := promptTimeout, api.ReasonPromptTimeout
@@ -128,15 +146,20 @@ func isWebURL(s string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
-func (ps *prompts) add(p api.Prompt) chan api.AnswerBody {
+// add makes p wait for an answer from owner (or root), and sends it to
+// the streams of those callers.
+func (ps *prompts) add(p api.Prompt, owner int) chan api.AnswerBody {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if ps.waiting == nil {
 		ps.waiting = make(map[string]*pendingPrompt)
 	}
-	pp := &pendingPrompt{p: p, reply: make(chan api.AnswerBody, 1)}
+	pp := &pendingPrompt{p: p, owner: owner, reply: make(chan api.AnswerBody, 1)}
 	ps.waiting[p.ID] = pp
-	for ch := range ps.subs {
+	for ch, viewer := range ps.subs {
+		if !mayActOn(viewer, owner) {
+			continue
+		}
 		select {
 		case ch <- p:
 		default: // a stream this far behind has lost events anyway
@@ -151,34 +174,44 @@ func (ps *prompts) remove(id string) {
 	ps.mu.Unlock()
 }
 
-// answer delivers a, once; false if no such prompt waits.
-func (ps *prompts) answer(a api.AnswerBody) bool {
+// errNoPrompt is take's error when no prompt with the ID waits.
+var errNoPrompt = errors.New("no such prompt")
+
+// take claims the prompt a answers for caller by, so that no one else can
+// answer it; the caller then delivers a with pp.reply (buffered: it never
+// blocks). It fails with errNoPrompt, or an ownerRefusal if the prompt is
+// another user's, which leaves it waiting for its owner.
+func (ps *prompts) take(a api.AnswerBody, by ipc.Peer) (*pendingPrompt, error) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	pp, ok := ps.waiting[a.ID]
 	if !ok {
-		return false
+		return nil, errNoPrompt
+	}
+	if !mayActOn(by, pp.owner) {
+		return nil, ownerRefusal(by, "answer the prompt of", pp.p.Tunnel, pp.owner)
 	}
 	delete(ps.waiting, a.ID)
-	pp.reply <- a
-	return true
+	return pp, nil
 }
 
-// subscribe returns the prompts waiting now, by tunnel name, and a channel
-// of those asked from now on, until stop.
-func (ps *prompts) subscribe() (pending []api.Prompt, ch <-chan api.Prompt, stop func()) {
+// subscribe returns the prompts waiting now that viewer may see, by
+// tunnel name, and a channel of those asked from now on, until stop.
+func (ps *prompts) subscribe(viewer ipc.Peer) (pending []api.Prompt, ch <-chan api.Prompt, stop func()) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	pending = make([]api.Prompt, 0, len(ps.waiting))
 	for _, pp := range ps.waiting {
-		pending = append(pending, pp.p)
+		if mayActOn(viewer, pp.owner) {
+			pending = append(pending, pp.p)
+		}
 	}
 	sort.Slice(pending, func(i, j int) bool { return pending[i].Tunnel < pending[j].Tunnel })
 	c := make(chan api.Prompt, promptBuffer)
 	if ps.subs == nil {
-		ps.subs = make(map[chan api.Prompt]struct{})
+		ps.subs = make(map[chan api.Prompt]ipc.Peer)
 	}
-	ps.subs[c] = struct{}{}
+	ps.subs[c] = viewer
 	return pending, c, func() {
 		ps.mu.Lock()
 		delete(ps.subs, c)

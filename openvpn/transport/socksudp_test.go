@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 func stripTest(b []byte) ([]byte, error) {
@@ -57,17 +59,21 @@ func TestFromRelay(t *testing.T) {
 	if n, err := c.ReadBatch(bufs, sizes); err != nil || n != 1 || string(bufs[0][:sizes[0]]) != "back" {
 		t.Fatalf("ReadBatch = %d, %v, %q", n, err, bufs[0][:sizes[0]])
 	}
-	proxyEnd.Close() // the proxy ends the association
-	if _, err := c.ReadBatch(bufs, sizes); err == nil || !strings.Contains(err.Error(), "the proxy ended the UDP association") {
+	// A reader blocked when the proxy ends the association must wake
+	// with the reason.
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.ReadBatch(bufs, sizes)
+		errc <- err
+	}()
+	waitBlocked(t, "ReadBatch", errc)
+	proxyEnd.Close()
+	if err := <-errc; err == nil || !strings.Contains(err.Error(), "the proxy ended the UDP association") {
 		t.Fatalf("after the proxy left: %v", err)
 	}
 	c.Close()
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines left, %d before", n, before)
+	if n, stacks := testenv.GoroutinesLeft(before, 2*time.Second); n > before {
+		t.Errorf("%d goroutines left, %d before:\n%s", n, before, stacks)
 	}
 }
 
@@ -85,6 +91,7 @@ func TestFromRelayClose(t *testing.T) {
 		_, err := c.ReadBatch([][]byte{make([]byte, 10)}, []int{0})
 		errc <- err
 	}()
+	waitBlocked(t, "ReadBatch", errc)
 	c.Close()
 	if err := <-errc; !IsClosed(err) {
 		t.Fatalf("read after Close: %v", err)

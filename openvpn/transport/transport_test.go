@@ -10,9 +10,38 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
+
+// waitBlocked waits until a goroutine is parked in the network poller with
+// fn in its stack, and fails if returned (the reader's result) has a value
+// first: the proof that a read blocks before the test unblocks it, which a
+// sleep cannot give.
+func waitBlocked[T any](t *testing.T, fn string, returned chan T) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	buf := make([]byte, 1<<20)
+	for {
+		select {
+		case v := <-returned:
+			t.Fatalf("%s returned %v before anything unblocked it", fn, v)
+		default:
+		}
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "[IO wait") && strings.Contains(g, fn) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no goroutine blocked in %s within 5 s:\n%s", fn, buf[:n])
+		}
+		runtime.Gosched()
+	}
+}
 
 // echoServer answers every packet it gets with the same bytes, framed the
 // way the transport under test expects, so both directions are exercised
@@ -158,7 +187,7 @@ func TestCloseUnblocksRead(t *testing.T) {
 				_, err := c.ReadBatch([][]byte{make([]byte, 100)}, []int{0})
 				done <- err
 			}()
-			time.Sleep(50 * time.Millisecond)
+			waitBlocked(t, "ReadBatch", done)
 			c.Close()
 			select {
 			case err := <-done:

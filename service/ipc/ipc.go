@@ -27,6 +27,10 @@ var ErrAlreadyRunning = errors.New("another cvpn service is already running")
 // sends the service includes passwords.
 var ErrImpostor = errors.New("something else is pretending to be the cvpn service")
 
+// ErrUnsafeDir is wrapped by Listen's error when the socket's directory is
+// a link, or another user owns or may write it.
+var ErrUnsafeDir = errors.New("unsafe socket directory")
+
 // Peer is the process on the other end of a connection, as the kernel
 // reports it.
 type Peer struct {

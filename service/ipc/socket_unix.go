@@ -22,9 +22,9 @@ const probeTimeout = 2 * time.Second
 // removes a stale socket left by a crashed one, and makes the socket 0666:
 // every local user may connect, and PeerOf decides what each may do.
 //
-// The directory is trusted, not checked: the service's own directories
-// (/run/cvpn, /var/run/cvpn) live in root-only parents. Do not point addr at
-// a directory other users can write to.
+// An existing directory must be the service user's and writable by no one
+// else (ErrUnsafeDir). Its parents are not checked: the service's own
+// directories (/run/cvpn, /var/run/cvpn) live in root-only parents.
 func Listen(addr string) (net.Listener, error) {
 	if err := makeParent(filepath.Dir(addr)); err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
@@ -46,11 +46,12 @@ func Listen(addr string) (net.Listener, error) {
 }
 
 // makeParent creates dir with mode 0755 (owned by the service's user, root)
-// if it does not exist. An existing directory is left as it is: systemd's
-// RuntimeDirectory= or an installer may have created it on purpose.
+// if it does not exist. An existing directory keeps its mode (systemd's
+// RuntimeDirectory= or an installer may have chosen it) but must be safe:
+// see checkSocketDir.
 func makeParent(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
+	if fi, err := os.Lstat(dir); err == nil {
+		return checkSocketDir(dir, fi)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("stat socket dir: %w", err)
 	}
@@ -60,6 +61,33 @@ func makeParent(dir string) error {
 	// MkdirAll applies the umask; the clients need search permission.
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return fmt.Errorf("chmod socket dir: %w", err)
+	}
+	return nil
+}
+
+// checkSocketDir refuses a socket directory that is a link, or that
+// another user owns or may write: they could replace the socket with their
+// own, or plant a link at its path for root to chmod. (Clients refuse an
+// impostor listener anyway, see checkServer, but the service would be
+// unreachable.)
+func checkSocketDir(dir string, fi fs.FileInfo) error {
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%w: %s is a symbolic link; replace it with a real directory (rm %s && mkdir -m 755 %s)", ErrUnsafeDir, dir, dir, dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s is not a directory; remove it", ErrUnsafeDir, dir)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("%w: cannot read the owner of %s", ErrUnsafeDir, dir)
+	}
+	if euid := os.Geteuid(); int(st.Uid) != euid {
+		return fmt.Errorf("%w: %s is owned by uid %d, not uid %d (this service); check its contents, then chown %d %s",
+			ErrUnsafeDir, dir, st.Uid, euid, euid, dir)
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return fmt.Errorf("%w: %s is writable by group or others (mode %04o); check its contents, then chmod 755 %s",
+			ErrUnsafeDir, dir, perm, dir)
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	dbus "github.com/godbus/dbus/v5"
 
 	"github.com/cvpn/cvpn/internal/keyringtest"
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 const (
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 	if task := os.Getenv(childEnv); task != "" {
 		os.Exit(runChild(task))
 	}
-	os.Exit(m.Run())
+	os.Exit(testenv.MainNoLeaks(m))
 }
 
 func TestSecretService(t *testing.T) {

@@ -88,6 +88,9 @@ func (l *link) pendingPrompt(m *push.Info) (*Prompt, error) {
 			Challenge: &push.Challenge{Echo: c.Echo, ResponseRequired: c.ResponseRequired, Flags: c.Flags, Text: c.Text}}, nil
 	}
 	w := m.WebAuth
+	if w == nil {
+		return nil, nil // plain text: nothing to ask
+	}
 	u, err := url.Parse(w.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("sign-in: the server asks to open %q, which is not a web address; ask the VPN administrator to check the server's auth-pending setup", w.URL)

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +39,21 @@ func init() {
 	registerRole("events", roleEvents)
 	registerRole("follow-logs", roleFollowLogs)
 	registerRole("call", roleCall)
+	registerRole("stall", roleStall)
+}
+
+// roleStall opens an event stream on the socket args[0], prints "open",
+// and then reads nothing until its stdin closes.
+func roleStall(args []string) int {
+	ev, err := client.New(args[0]).Events(context.Background())
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	fmt.Println("open")
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	ev.Close()
+	return 0
 }
 
 // roleEvents follows the events of the socket args[0], printing "open",
@@ -185,6 +202,10 @@ func startChild(t *testing.T, uid int, role string, args ...string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
+	in, err := cmd.StdinPipe() // open until the test ends (roleStall waits on it)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +219,7 @@ func startChild(t *testing.T, uid int, role string, args ...string) *child {
 		close(c.lines)
 	}()
 	t.Cleanup(func() {
+		_ = in.Close()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	})
@@ -242,9 +264,10 @@ func TestStreamsEndWhenConsoleAccessEnds(t *testing.T) {
 	tests := []struct {
 		role   string
 		opened func(string) bool
+		why    string // in a last line before the end, if any
 	}{
-		{"events", hasPrefix("open")},
-		{"follow-logs", func(l string) bool { return strings.Contains(l, "before the user left") }},
+		{"events", hasPrefix("open"), "event stream closed: the caller is no longer allowed to use the cvpn service: permission denied"},
+		{"follow-logs", func(l string) bool { return strings.Contains(l, "before the user left") }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.role, func(t *testing.T) {
@@ -253,9 +276,51 @@ func TestStreamsEndWhenConsoleAccessEnds(t *testing.T) {
 			c := startChild(t, testenv.Nobody, tt.role, us.sock)
 			c.waitLine(t, 20*time.Second, "open stream", tt.opened)
 			us.setConsole()
+			if tt.why != "" {
+				c.waitLine(t, 10*time.Second, "a last line that says why", func(l string) bool { return strings.Contains(l, tt.why) })
+			}
 			c.waitLine(t, 10*time.Second, "end of the stream after the user left the console", hasPrefix("ended"))
 		})
 	}
+}
+
+// A stream whose client stopped reading is cut as well when its caller
+// loses access, instead of holding a handler (and a descriptor) in a
+// blocked write for as long as the client likes.
+func TestStalledStreamEndsWhenConsoleAccessEnds(t *testing.T) {
+	us := startUIDService(t, testenv.Nobody)
+	c := startChild(t, testenv.Nobody, "stall", us.sock)
+	c.waitLine(t, 20*time.Second, "open stream", hasPrefix("open"))
+	blocked := func() bool {
+		return handlerStack(func(g string) bool { return strings.Contains(g, "poll.(*FD).Write") })
+	}
+	msg := strings.Repeat("x", 4<<10)
+	for deadline := time.Now().Add(20 * time.Second); !blocked(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the events handler never blocked writing to a client that does not read")
+		}
+		for range 64 {
+			us.m.Publish(tunnel.Event{Kind: tunnel.EventLog, Message: msg})
+		}
+	}
+	us.setConsole()
+	for deadline := time.Now().Add(10 * time.Second); handlerStack(func(string) bool { return true }); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the events handler of a caller no longer allowed is still blocked writing 10 s later")
+		}
+	}
+}
+
+// handlerStack reports whether a goroutine runs the events handler and
+// matches.
+func handlerStack(match func(stack string) bool) bool {
+	buf := make([]byte, 1<<20)
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if strings.Contains(g, "service.(*Server).events") && match(g) {
+			return true
+		}
+	}
+	return false
 }
 
 // A tunnel belongs to whoever started it: only they (and root) see its

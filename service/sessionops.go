@@ -85,13 +85,13 @@ func disconnectEach(ctx context.Context, ts []*tunnel.Tunnel) error {
 }
 
 // events streams every event as a JSON line until the client goes away,
-// or until the caller is no longer allowed (streamContext: a last notice
+// or until the caller is no longer allowed (guardStream: a last notice
 // event says why). It starts with one state event per tunnel and the
 // prompts still waiting, so a client that attaches late (the GUI after a
 // restart) knows where things stand. Prompts are sent only to their
 // tunnel's owner and root.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := s.streamContext(r)
+	ctx, cancel := s.guardStream(w, r)
 	defer cancel()
 	ch, stop := s.Manager.Subscribe()
 	defer stop()

@@ -61,6 +61,29 @@ func (s *Server) streamContext(r *http.Request) (context.Context, context.Cancel
 	return ctx, func() { cancel(nil) }
 }
 
+// streamWriteGrace is how long a handler whose stream was ended may still
+// write (the line that says why) before its writes fail.
+const streamWriteGrace = time.Second
+
+// guardStream is streamContext for a handler that writes to w. When the
+// access check ends the stream, the handler may be blocked in a write to
+// a client that stopped reading, where no context reaches it; so w's write
+// deadline is set then too, and that write fails after streamWriteGrace
+// instead of holding the handler and its connection for as long as the
+// client likes.
+func (s *Server) guardStream(w http.ResponseWriter, r *http.Request) (context.Context, context.CancelFunc) {
+	ctx, cancel := s.streamContext(r)
+	stopCut := context.AfterFunc(ctx, func() {
+		if revokedCause(ctx) != nil {
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(streamWriteGrace))
+		}
+	})
+	return ctx, func() {
+		stopCut()
+		cancel()
+	}
+}
+
 // revokedCause returns why ctx, from streamContext, ended if the access
 // check ended it, or nil.
 func revokedCause(ctx context.Context) error {

@@ -24,6 +24,9 @@ type ctrlConn struct {
 	in     []byte // received, not yet read
 	out    []byte // written, not yet packetised
 	closed bool
+	// blocked counts Reads waiting for input, so a test can tell that the
+	// TLS goroutine has consumed everything and is idle (idle).
+	blocked int
 
 	readable chan struct{} // cap 1: in grew
 	done     chan struct{} // closed by close
@@ -45,6 +48,9 @@ func (c *ctrlConn) Read(b []byte) (int, error) {
 			return n, nil
 		}
 		closed := c.closed
+		if !closed {
+			c.blocked++
+		}
 		c.mu.Unlock()
 		if closed {
 			return 0, net.ErrClosed
@@ -53,7 +59,18 @@ func (c *ctrlConn) Read(b []byte) (int, error) {
 		case <-c.readable:
 		case <-c.done:
 		}
+		c.mu.Lock()
+		c.blocked--
+		c.mu.Unlock()
 	}
+}
+
+// idle reports whether a Read is waiting and nothing is left to read: the
+// TLS goroutine has acted on everything delivered so far.
+func (c *ctrlConn) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.blocked > 0 && len(c.in) == 0
 }
 
 // Write buffers b for the control goroutine.

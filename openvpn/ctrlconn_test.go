@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,7 +56,9 @@ func testLossyLink(t *testing.T, loss float64, rng *rand.Rand) {
 	}
 	echoed := make(chan []byte, 1)
 	errc := make(chan error, 2)
+	var clientDone, serverDone atomic.Bool
 	go func() {
+		defer clientDone.Store(true)
 		if _, err := ctls.Write(msg); err != nil { // implies the handshake
 			errc <- fmt.Errorf("client: %w", err)
 			return
@@ -67,6 +71,7 @@ func testLossyLink(t *testing.T, loss float64, rng *rand.Rand) {
 		echoed <- got
 	}()
 	go func() {
+		defer serverDone.Store(true)
 		got := make([]byte, len(msg))
 		if _, err := io.ReadFull(stls, got); err != nil {
 			errc <- fmt.Errorf("server read: %w", err)
@@ -144,7 +149,26 @@ func testLossyLink(t *testing.T, loss float64, rng *rand.Rand) {
 			}
 			_, _ = to.ch.Receive(&p)
 		}
-		time.Sleep(200 * time.Microsecond) // let the TLS goroutines run
+		// The next pump hands the TLS goroutines what arrived; before it,
+		// wait until both have acted on everything handed to them so far
+		// (blocked reading again, or finished). Each step of the simulated
+		// clock then sees the same TLS output whatever the scheduler does.
+		waitUntil(t, "both TLS goroutines idle", func() bool {
+			return (clientDone.Load() || client.conn.idle()) && (serverDone.Load() || server.conn.idle())
+		})
+	}
+}
+
+// waitUntil polls cond until it holds, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		runtime.Gosched()
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 
@@ -160,7 +184,12 @@ func TestCtrlConnCloseUnblocksRead(t *testing.T) {
 		_, err := c.Read(b)
 		done <- err
 	}()
-	time.Sleep(10 * time.Millisecond)
+	waitUntil(t, "the reader blocks", c.idle)
+	select {
+	case err := <-done:
+		t.Fatalf("Read returned (%v) with nothing to read and the conn open", err)
+	default:
+	}
 	_ = c.Close()
 	select {
 	case err := <-done:

@@ -18,6 +18,9 @@ import "sort"
 // overlapping or adjacent occurrences become one Marker and no part of
 // any secret survives.
 type secretMatcher struct {
+	// root is the root's edges as a table (0: none), since most bytes of
+	// most lines are read there.
+	root  [256]int32
 	nodes []matchNode
 	edges []matchEdge // node i's children: edges[first : first+n], sorted by b
 }
@@ -75,6 +78,7 @@ func newSecretMatcher(secrets []string) *secretMatcher {
 	// (shallower) is complete before the node.
 	queue := make([]int32, 0, len(trie))
 	for _, e := range m.children(0) {
+		m.root[e.b] = e.to
 		queue = append(queue, e.to) // fail = 0
 	}
 	for q := 0; q < len(queue); q++ {
@@ -133,11 +137,12 @@ func (m *secretMatcher) replace(s string) string {
 	st := int32(0)
 	for i := 0; i < len(s); i++ {
 		for {
-			if to, ok := m.child(st, s[i]); ok {
-				st = to
+			if st == 0 {
+				st = m.root[s[i]]
 				break
 			}
-			if st == 0 {
+			if to, ok := m.child(st, s[i]); ok {
+				st = to
 				break
 			}
 			st = m.nodes[st].fail

@@ -236,6 +236,7 @@ func (l *link) establish(ctx context.Context, opts *push.Options, now time.Time)
 		l.s.auth.setToken(opts.AuthToken, opts.AuthTokenUser)
 	}
 	l.startSessionLife(opts.SessionTimeout, now)
+	l.startLimits(now)
 	dc, err := l.makeDC(ks)
 	if err != nil {
 		return fatal(fmt.Errorf("%w: %v", ErrNegotiation, err))

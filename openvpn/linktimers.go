@@ -58,6 +58,7 @@ func (l *link) nextDeadline(now time.Time) time.Time {
 			earlier(l.lameEnd)
 		}
 		earlier(l.sessionLifeDeadline())
+		earlier(l.limitsDeadline(now))
 	}
 	return next
 }
@@ -113,6 +114,9 @@ func (l *link) tick(now time.Time) error {
 	if err := l.checkSessionLife(now); err != nil {
 		return err
 	}
+	if err := l.checkLimits(now); err != nil {
+		return err
+	}
 	if l.ping > 0 && now.Sub(l.s.epoch.Add(time.Duration(l.s.lastSend.Load()))) >= l.ping {
 		l.sendData(datachannel.PutPing)
 	}
@@ -122,9 +126,13 @@ func (l *link) tick(now time.Time) error {
 	}
 	if l.active != nil && l.primary == l.active && !l.exiting {
 		d := l.s.prof.Timers.RenegInterval
-		if (d > 0 && now.Sub(l.active.estAt) >= d) || (l.active.dc != nil && l.active.dc.NeedsRekey()) {
+		byTraffic, why := l.rekeyByTraffic(l.active.dc)
+		if (d > 0 && now.Sub(l.active.estAt) >= d) || (l.active.dc != nil && l.active.dc.NeedsRekey()) || byTraffic {
 			id := nextKeyID(l.active.id)
-			l.s.logf.printf("renegotiating: key %d", id)
+			if why != "" {
+				why = " after " + why
+			}
+			l.s.logf.printf("renegotiating: key %d%s", id, why)
 			if _, err := l.newKey(id, packet.OpSoftResetV1, now); err != nil {
 				return err
 			}
@@ -210,9 +218,41 @@ func (l *link) goodbye(now time.Time) error {
 		return errClosed
 	}
 	if l.conn.Proto() == transport.UDP {
-		for range min(n, 5) {
-			l.sendData(datachannel.PutOCCExit)
-		}
+		l.paceExitNotify(min(n, maxExitNotify))
 	}
 	return errClosed
+}
+
+// maxExitNotify caps how many OCC_EXIT datagrams a goodbye sends, and so
+// (less one) how many seconds it takes, whatever the profile or server ask.
+const maxExitNotify = 5
+
+// exitNotifyInterval spaces the OCC_EXIT datagrams, as 2.6 does (one a
+// second until explicit-exit-notify's seconds are up, sig.c:
+// process_explicit_exit_notification_timer_wakeup): datagrams sent back to
+// back are lost together when the path drops a burst, which is what the
+// repetition is there to survive.
+const exitNotifyInterval = time.Second
+
+// paceExitNotify sends n OCC_EXIT datagrams exitNotifyInterval apart and
+// returns after the last, or early if the transport fails or the server
+// itself says goodbye. 2.6 then waits out the rest of the second; without
+// an acknowledgement to wait for, that only delays the disconnect.
+func (l *link) paceExitNotify(n int) {
+	for i := range n {
+		if i > 0 {
+			t := time.NewTimer(exitNotifyInterval)
+			select {
+			case <-t.C:
+			case <-l.netErr:
+				t.Stop()
+				return
+			case <-l.occExit:
+				t.Stop()
+				return
+			}
+		}
+		l.sendData(datachannel.PutOCCExit)
+		l.s.debugf.printf("sent exit notification %d of %d", i+1, n)
+	}
 }

@@ -22,6 +22,7 @@ var ErrSessionExpired = errors.New("the server's session time limit (session-tim
 type sessionLife struct {
 	end, warnAt time.Time
 	warned      bool
+	inactive    trafficMark // the profile's inactive timer (linklimits.go)
 }
 
 // warnAhead is how long before the end the user hears of it: five

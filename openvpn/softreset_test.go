@@ -14,12 +14,27 @@ import (
 type logLines struct {
 	mu    sync.Mutex
 	lines []string
+	times []time.Time
 }
 
 func (l *logLines) logf(format string, args ...any) {
 	l.mu.Lock()
 	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+	l.times = append(l.times, time.Now())
 	l.mu.Unlock()
+}
+
+// when returns the times of the lines containing sub.
+func (l *logLines) when(sub string) []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []time.Time
+	for i, line := range l.lines {
+		if strings.Contains(line, sub) {
+			out = append(out, l.times[i])
+		}
+	}
+	return out
 }
 
 // waitAny waits for a line containing one of subs and returns it.

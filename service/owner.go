@@ -1,7 +1,6 @@
 package service
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -44,32 +43,6 @@ func ownerRefusal(p ipc.Peer, what, tunnelName string, owner int) error {
 	}
 	return fmt.Errorf("%w: %s may not %s tunnel %s: %s, and only that user or root (sudo) may",
 		errNotOwner, who, what, tunnelName, whose)
-}
-
-// ownerOf returns the uid that started the named tunnel, if it is running.
-func (s *Server) ownerOf(name string) (int, bool) {
-	if s.Manager == nil {
-		return unknownOwner, false
-	}
-	t, ok := s.Manager.Get(name)
-	if !ok {
-		return unknownOwner, false
-	}
-	return t.Status().Owner, true
-}
-
-// promptOwner finds the owner of a tunnel that asks for credentials, for a
-// Prompter made without one (see prompter). The tunnel may not be listed
-// yet — a key's passphrase is asked while it is being dialled — but the
-// engine's context then still carries the request that started it.
-func (s *Server) promptOwner(ctx context.Context, name string) int {
-	if owner, ok := s.ownerOf(name); ok {
-		return owner
-	}
-	if res, ok := ctx.Value(peerKey{}).(peerResult); ok && res.err == nil {
-		return res.peer.UID
-	}
-	return unknownOwner
 }
 
 // ownTunnels splits the running tunnels into those p may stop and how many

@@ -60,13 +60,6 @@ func (s *Server) ownedPrompter(prof *profile.Profile, owner int) openvpn.Prompte
 	return s.newPrompter(prof, func(context.Context) int { return owner })
 }
 
-// prompter returns the Prompter for one tunnel whose owner is looked up
-// when it asks (promptOwner). ownedPrompter, given the owner by connect,
-// is the one to use; this stays until connect passes it.
-func (s *Server) prompter(prof *profile.Profile) openvpn.Prompter {
-	return s.newPrompter(prof, func(ctx context.Context) int { return s.promptOwner(ctx, prof.Name) })
-}
-
 func (s *Server) newPrompter(prof *profile.Profile, ownerOf func(context.Context) int) openvpn.Prompter {
 	return openvpn.PrompterFunc(func(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
 		p := describe(prof, req)

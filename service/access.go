@@ -17,26 +17,36 @@ import (
 // local account — a daemon, a second user over ssh — must not drive it.
 // The check runs on every request, not once per connection: who is at the
 // console can change while a client keeps its connection open.
+//
+// A refused connection is closed after its answer (Connection: close): a
+// caller who is not allowed has no reason to keep it, and each one held is
+// a descriptor of the root service. Refusals are logged rate-limited per
+// uid, with the caller's path cut short and quoted (refusals.go).
 func (s *Server) guardAccess(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		res, ok := r.Context().Value(peerKey{}).(peerResult)
 		if !ok {
-			writeError(w, http.StatusForbidden, api.CodePermission, "permission denied: unknown caller")
+			refuse(w, "permission denied: unknown caller")
 			return
 		}
 		if res.err != nil {
-			s.logf("refused a request: %v", res.err)
-			writeError(w, http.StatusForbidden, api.CodePermission,
-				"permission denied: the cvpn service could not tell who is calling: "+res.err.Error())
+			s.refusals.note(unknownUID, "refused a request: %v", res.err)
+			refuse(w, "permission denied: the cvpn service could not tell who is calling: "+res.err.Error())
 			return
 		}
 		if err := s.allowed(r.Context(), res.peer); err != nil {
-			s.logf("refused %s %s from uid %d (pid %d): %v", r.Method, r.URL.Path, res.peer.UID, res.peer.PID, err)
-			writeError(w, http.StatusForbidden, api.CodePermission, err.Error())
+			s.refusals.note(res.peer.UID, "refused %s %s from %s: %v", quoteClipped(r.Method, 16),
+				quoteClipped(r.URL.Path, refusalPathMax), who(res.peer, nil), err)
+			refuse(w, err.Error())
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func refuse(w http.ResponseWriter, msg string) {
+	w.Header().Set("Connection", "close")
+	writeError(w, http.StatusForbidden, api.CodePermission, msg)
 }
 
 // allowed applies the policy to one caller.

@@ -65,22 +65,3 @@ func TestAccessPolicy(t *testing.T) {
 		})
 	}
 }
-
-func TestLastLines(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"a\nb\nc\n", 2, "b\nc\n"},
-		{"a\nb\nc\n", 5, "a\nb\nc\n"},
-		{"a\nb\nc", 1, "c"},
-		{"a\nb\nc\n", 0, ""},
-		{"", 3, ""},
-	}
-	for _, tt := range tests {
-		if got := string(lastLines([]byte(tt.in), tt.n)); got != tt.want {
-			t.Errorf("lastLines(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
-		}
-	}
-}

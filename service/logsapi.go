@@ -2,8 +2,8 @@ package service
 
 import (
 	"archive/zip"
-	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/service/api"
 )
 
@@ -48,8 +49,10 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	}
 	path := filepath.Join(s.Logs.Path(), name)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	data, _ := os.ReadFile(path) // a missing log is an empty one
-	_, _ = w.Write(lastLines(data, lines))
+	offset, err := sendTail(w, path, lines)
+	if err != nil {
+		return // the answer has begun; the client sees it cut short
+	}
 	if r.URL.Query().Get("follow") != "1" {
 		return
 	}
@@ -57,7 +60,6 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	if fl != nil {
 		fl.Flush()
 	}
-	offset := int64(len(data))
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -99,60 +101,97 @@ func copyFrom(w io.Writer, path string, offset int64) (int64, error) {
 	return io.Copy(w, f)
 }
 
-// lastLines returns the last n lines of data.
-func lastLines(data []byte, n int) []byte {
-	if n == 0 {
-		return nil
+// sendTail copies the last n lines of the file at path to w, reading
+// backwards from its end (logs.TailOffset) and streaming, so neither the
+// file's size nor n decides the memory used. It returns the offset it
+// stopped at, where a follower goes on. A missing log is an empty one.
+func sendTail(w io.Writer, path string, n int) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, nil
 	}
-	end := len(data)
-	if end > 0 && data[end-1] == '\n' {
-		end--
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, nil
 	}
-	i := end
-	for count := 0; i > 0; i-- {
-		if data[i-1] == '\n' {
-			count++
-			if count == n {
-				break
-			}
-		}
+	size := st.Size()
+	start, err := logs.TailOffset(f, size, n)
+	if err != nil {
+		return 0, err
 	}
-	return data[i:]
+	if _, err := io.Copy(w, io.NewSectionReader(f, start, size-start)); err != nil {
+		return 0, err
+	}
+	return size, nil
 }
 
 // export writes a diagnostics bundle: every log file (already redacted when
 // written), the service's status and facts about the machine. The client
 // adds the user's profiles, with their keys removed.
+//
+// The zip is written straight to the client, each file copied in bounded
+// pieces: the logs reach 90 MB, and the service must not hold them in
+// memory, once or per concurrent export. At most maxExports run at once;
+// another is answered busy. A log that cannot be read is named in
+// service/errors.txt instead of failing a bundle already under way.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	if err := s.writeBundle(r, zw); err != nil {
-		writeError(w, http.StatusInternalServerError, api.CodeInternal, "logs export: "+err.Error())
+	select {
+	case s.exports <- struct{}{}:
+		defer func() { <-s.exports }()
+	default:
+		writeError(w, http.StatusServiceUnavailable, codeBusy, fmt.Sprintf(
+			"logs export: %d exports are already running, the most the service makes at once; try again when one has finished", maxExports))
 		return
 	}
-	if err := zw.Close(); err != nil {
-		writeError(w, http.StatusInternalServerError, api.CodeInternal, "logs export: "+err.Error())
-		return
+	// The bundle takes as long as the client takes to read it; each write
+	// gets its own deadline instead (deadlineWriter).
+	rc := http.NewResponseController(w)
+	if r.ContentLength == 0 {
+		_ = rc.SetReadDeadline(time.Time{})
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	_, _ = w.Write(buf.Bytes())
+	zw := zip.NewWriter(&deadlineWriter{w: w, rc: rc})
+	if err := s.writeBundle(r, zw); err != nil {
+		s.logf("logs export: %v", err)
+		return // the zip is left unfinished, so the client cannot mistake it for whole
+	}
+	if err := zw.Close(); err != nil {
+		s.logf("logs export: %v", err)
+	}
+}
+
+// maxExports bounds concurrent diagnostics exports: each holds a deflate
+// state (about 1 MB) and a log file open while its client reads.
+const maxExports = 2
+
+// deadlineWriter gives each write to a slow client requestTimeout.
+type deadlineWriter struct {
+	w  io.Writer
+	rc *http.ResponseController
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	_ = d.rc.SetWriteDeadline(time.Now().Add(requestTimeout))
+	return d.w.Write(p)
 }
 
 func (s *Server) writeBundle(r *http.Request, zw *zip.Writer) error {
+	var problems []string
 	if s.Logs != nil {
 		entries, err := os.ReadDir(s.Logs.Path())
 		if err != nil {
-			return fmt.Errorf("read log directory: %w", err)
+			problems = append(problems, fmt.Sprintf("read log directory: %v", err))
 		}
 		for _, e := range entries {
 			if !e.Type().IsRegular() {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(s.Logs.Path(), e.Name()))
-			if err != nil {
-				return fmt.Errorf("read log: %w", err)
-			}
-			if err := addFile(zw, "logs/"+e.Name(), data); err != nil {
+			err := addLogFile(zw, filepath.Join(s.Logs.Path(), e.Name()), "logs/"+e.Name())
+			var fe *fileError
+			if errors.As(err, &fe) {
+				problems = append(problems, err.Error())
+			} else if err != nil {
 				return err
 			}
 		}
@@ -174,7 +213,42 @@ func (s *Server) writeBundle(r *http.Request, zw *zip.Writer) error {
 		facts = append(facts, s.Facts()...)
 	}
 	sort.Strings(facts[4:])
-	return addFile(zw, "service/facts.txt", []byte(strings.Join(facts, "\n")+"\n"))
+	if err := addFile(zw, "service/facts.txt", []byte(strings.Join(facts, "\n")+"\n")); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return addFile(zw, "service/errors.txt", []byte(strings.Join(problems, "\n")+"\n"))
+	}
+	return nil
+}
+
+// fileError is a log file that could not be read: noted in the bundle,
+// not fatal to it.
+type fileError struct{ err error }
+
+func (e *fileError) Error() string { return e.err.Error() }
+func (e *fileError) Unwrap() error { return e.err }
+
+// addLogFile copies the file at path into the zip as name, up to the size
+// it had when opened: a live log keeps growing while it is copied.
+func addLogFile(zw *zip.Writer, path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return &fileError{fmt.Errorf("read %s: %w", name, err)}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return &fileError{fmt.Errorf("read %s: %w", name, err)}
+	}
+	zf, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: st.ModTime()})
+	if err != nil {
+		return fmt.Errorf("add %s: %w", name, err)
+	}
+	if _, err := io.Copy(zf, io.LimitReader(f, st.Size())); err != nil {
+		return fmt.Errorf("add %s: %w", name, err)
+	}
+	return nil
 }
 
 func addFile(zw *zip.Writer, name string, data []byte) error {

@@ -190,12 +190,12 @@ func (us *uidService) setConsole(uids ...int) {
 	us.mu.Unlock()
 }
 
-// child is a role running as another uid, its stdout as lines.
-type child struct {
+// roleProc is a role running as another uid, its stdout as lines.
+type roleProc struct {
 	lines chan string
 }
 
-func startChild(t *testing.T, uid int, role string, args ...string) *child {
+func startRole(t *testing.T, uid int, role string, args ...string) *roleProc {
 	t.Helper()
 	cmd := testenv.ChildAs(t, uid, uid, role, args...)
 	out, err := cmd.StdoutPipe()
@@ -209,7 +209,7 @@ func startChild(t *testing.T, uid int, role string, args ...string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{lines: make(chan string, 1024)}
+	c := &roleProc{lines: make(chan string, 1024)}
 	go func() {
 		sc := bufio.NewScanner(out)
 		sc.Buffer(make([]byte, 64<<10), 4<<20)
@@ -228,7 +228,7 @@ func startChild(t *testing.T, uid int, role string, args ...string) *child {
 
 // waitLine returns the first line for which match is true, failing the
 // test if none comes within d or the child's output ends first.
-func (c *child) waitLine(t *testing.T, d time.Duration, what string, match func(string) bool) string {
+func (c *roleProc) waitLine(t *testing.T, d time.Duration, what string, match func(string) bool) string {
 	t.Helper()
 	timeout := time.After(d)
 	for {
@@ -246,14 +246,14 @@ func (c *child) waitLine(t *testing.T, d time.Duration, what string, match func(
 	}
 }
 
-// call runs one roleCall as uid and returns its line.
-func call(t *testing.T, us *uidService, uid int, args ...string) string {
+// callAs runs one roleCall as uid and returns its line.
+func callAs(t *testing.T, us *uidService, uid int, args ...string) string {
 	t.Helper()
-	c := startChild(t, uid, "call", append([]string{us.sock}, args...)...)
+	c := startRole(t, uid, "call", append([]string{us.sock}, args...)...)
 	return c.waitLine(t, 20*time.Second, "answer to "+args[0], func(string) bool { return true })
 }
 
-func hasPrefix(p string) func(string) bool {
+func linePrefix(p string) func(string) bool {
 	return func(l string) bool { return strings.HasPrefix(l, p) }
 }
 
@@ -266,20 +266,20 @@ func TestStreamsEndWhenConsoleAccessEnds(t *testing.T) {
 		opened func(string) bool
 		why    string // in a last line before the end, if any
 	}{
-		{"events", hasPrefix("open"), "event stream closed: the caller is no longer allowed to use the cvpn service: permission denied"},
+		{"events", linePrefix("open"), "event stream closed: the caller is no longer allowed to use the cvpn service: permission denied"},
 		{"follow-logs", func(l string) bool { return strings.Contains(l, "before the user left") }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.role, func(t *testing.T) {
 			us := startUIDService(t, testenv.Nobody)
 			us.logs.Logger(false).Logf("before the user left")
-			c := startChild(t, testenv.Nobody, tt.role, us.sock)
+			c := startRole(t, testenv.Nobody, tt.role, us.sock)
 			c.waitLine(t, 20*time.Second, "open stream", tt.opened)
 			us.setConsole()
 			if tt.why != "" {
 				c.waitLine(t, 10*time.Second, "a last line that says why", func(l string) bool { return strings.Contains(l, tt.why) })
 			}
-			c.waitLine(t, 10*time.Second, "end of the stream after the user left the console", hasPrefix("ended"))
+			c.waitLine(t, 10*time.Second, "end of the stream after the user left the console", linePrefix("ended"))
 		})
 	}
 }
@@ -289,8 +289,8 @@ func TestStreamsEndWhenConsoleAccessEnds(t *testing.T) {
 // blocked write for as long as the client likes.
 func TestStalledStreamEndsWhenConsoleAccessEnds(t *testing.T) {
 	us := startUIDService(t, testenv.Nobody)
-	c := startChild(t, testenv.Nobody, "stall", us.sock)
-	c.waitLine(t, 20*time.Second, "open stream", hasPrefix("open"))
+	c := startRole(t, testenv.Nobody, "stall", us.sock)
+	c.waitLine(t, 20*time.Second, "open stream", linePrefix("open"))
 	blocked := func() bool {
 		return handlerStack(func(g string) bool { return strings.Contains(g, "poll.(*FD).Write") })
 	}
@@ -333,13 +333,13 @@ func TestTunnelsBelongToTheirOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := call(t, us, owner, "connect", "corp", string(prof)); !strings.HasPrefix(got, "ok") {
+	if got := callAs(t, us, owner, "connect", "corp", string(prof)); !strings.HasPrefix(got, "ok") {
 		t.Fatalf("the owner's connect: %s", got)
 	}
-	othersLive := startChild(t, other, "events", us.sock)
-	othersLive.waitLine(t, 20*time.Second, "open stream", hasPrefix("open"))
-	ownersLive := startChild(t, owner, "events", us.sock)
-	ownersLive.waitLine(t, 20*time.Second, "open stream", hasPrefix("open"))
+	othersLive := startRole(t, other, "events", us.sock)
+	othersLive.waitLine(t, 20*time.Second, "open stream", linePrefix("open"))
+	ownersLive := startRole(t, owner, "events", us.sock)
+	ownersLive.waitLine(t, 20*time.Second, "open stream", linePrefix("open"))
 
 	sess := us.os.Session(t, "corp")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -359,9 +359,9 @@ func TestTunnelsBelongToTheirOwner(t *testing.T) {
 	// The other user sees no prompt, neither live nor as one waiting when
 	// its stream starts; a marker event published after the prompt
 	// bounds the wait.
-	othersLate := startChild(t, other, "events", us.sock)
-	othersLate.waitLine(t, 20*time.Second, "open stream", hasPrefix("open"))
-	for i, c := range []*child{othersLive, othersLate} {
+	othersLate := startRole(t, other, "events", us.sock)
+	othersLate.waitLine(t, 20*time.Second, "open stream", linePrefix("open"))
+	for i, c := range []*roleProc{othersLive, othersLate} {
 		marker := fmt.Sprintf("marker-%d", i)
 		us.m.Publish(tunnel.Event{Kind: tunnel.EventNotice, Message: marker})
 		if l := c.waitLine(t, 10*time.Second, marker, func(l string) bool { return isPrompt(l) || strings.Contains(l, marker) }); isPrompt(l) {
@@ -381,7 +381,7 @@ func TestTunnelsBelongToTheirOwner(t *testing.T) {
 		{"the owner answers", owner, []string{"answer", id, "the-owners-password"}, "ok"},
 	}
 	for _, st := range steps {
-		if got := call(t, us, st.uid, st.args...); !strings.HasPrefix(got, st.want) {
+		if got := callAs(t, us, st.uid, st.args...); !strings.HasPrefix(got, st.want) {
 			t.Errorf("%s: %s; want %s…", st.name, got, st.want)
 		}
 	}
@@ -393,10 +393,10 @@ func TestTunnelsBelongToTheirOwner(t *testing.T) {
 	}
 
 	// The owner stops their own; root stops anyone's.
-	if got := call(t, us, owner, "disconnect", "corp"); got != "ok " {
+	if got := callAs(t, us, owner, "disconnect", "corp"); got != "ok " {
 		t.Errorf("the owner's disconnect: %q", got)
 	}
-	if got := call(t, us, owner, "connect", "corp", string(prof)); !strings.HasPrefix(got, "ok") {
+	if got := callAs(t, us, owner, "connect", "corp", string(prof)); !strings.HasPrefix(got, "ok") {
 		t.Fatalf("the owner's second connect: %s", got)
 	}
 	if st, err := us.root.Disconnect(context.Background(), ""); err != nil || len(st.Tunnels) != 0 {

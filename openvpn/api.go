@@ -60,6 +60,9 @@ type Options struct {
 	// openurl. CR_TEXT questions are announced whenever there is a
 	// Prompter.
 	WebAuth bool
+
+	// lookup replaces the system resolver in tests.
+	lookup func(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // Link describes the transport of one connection, for Configure: the

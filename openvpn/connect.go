@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/cvpn/cvpn/openvpn/push"
@@ -18,13 +19,19 @@ import (
 // attemptResult is how one connection attempt ended.
 type attemptResult struct {
 	connected bool           // it reached StateConnected
+	answered  bool           // the server answered our reset
 	usedToken bool           // its key-method 2 carried an auth-token
 	addr      netip.AddrPort // the server address used, if resolved
 	err       error
 	pin       netip.AddrPort // the next attempt must use this address (CRV1)
 }
 
-// attempt resolves r, opens the transport and runs the connection.
+// attempt resolves r once and tries its addresses in turn, as 2.6 does
+// before it moves on to the next remote: a name with an A and an AAAA
+// record, or several servers behind one name, must not fail over one dead
+// address. The next address is tried only while none has answered (see
+// tryNextAddress); whatever happens after a server answered is that
+// server's, and afterAttempt decides on it.
 func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned netip.AddrPort) attemptResult {
 	host := r.Host
 	if s.prof.RemoteRandomHostname && !isIPLiteral(host) {
@@ -34,20 +41,42 @@ func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned 
 		return s.attemptViaProxy(ctx, r, host, n)
 	}
 	proto := r.Proto.String()
-	addr := pinned
-	if !addr.IsValid() {
+	addrs := []netip.AddrPort{pinned}
+	if !pinned.IsValid() {
 		s.setState(StateResolving, StateChange{Detail: host, Proto: proto, Attempt: n})
 		rctx, cancel := context.WithTimeout(s.closeCtx, connectTimeout(r))
-		a, err := resolve(rctx, host, r.Port, r.Family)
+		all, err := s.resolveAll(rctx, host, r.Port, r.Family)
 		cancel()
 		if err != nil {
 			return attemptResult{err: err}
 		}
-		addr = a
+		addrs = all
 	} else {
-		s.setState(StateResolving, StateChange{Detail: addr.Addr().String() + " (kept from the last attempt)", Proto: proto, Attempt: n})
+		s.setState(StateResolving, StateChange{Detail: pinned.Addr().String() + " (kept from the last attempt)", Proto: proto, Attempt: n})
 	}
-	s.setState(StateConnecting, StateChange{Detail: fmt.Sprintf("%v/%s", addr, proto), Remote: addr, Proto: proto, Attempt: n})
+	var res attemptResult
+	for i, addr := range addrs {
+		detail := fmt.Sprintf("%v/%s", addr, proto)
+		if len(addrs) > 1 {
+			detail += fmt.Sprintf(" (address %d of %d for %s)", i+1, len(addrs), host)
+		}
+		ch := StateChange{Detail: detail, Remote: addr, Proto: proto, Attempt: n}
+		if s.State() == StateConnecting {
+			s.setDetail(StateConnecting, ch)
+		} else {
+			s.setState(StateConnecting, ch)
+		}
+		res = s.attemptAddr(ctx, r, host, addr, n)
+		if i == len(addrs)-1 || !s.tryNextAddress(ctx, &res) {
+			break
+		}
+		s.logf.printf("%v did not answer (%v); trying the next address of %s", addr, res.err, host)
+	}
+	return res
+}
+
+// attemptAddr opens the transport to addr and runs the connection.
+func (s *Session) attemptAddr(ctx context.Context, r *profile.Remote, host string, addr netip.AddrPort, n int) attemptResult {
 	dctx, cancel := context.WithTimeout(s.closeCtx, connectTimeout(r))
 	tp := transport.UDP
 	if r.Proto == profile.ProtoTCP {
@@ -61,6 +90,19 @@ func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned 
 	return s.runLink(ctx, r, host, addr, conn, n)
 }
 
+// tryNextAddress reports whether an attempt that ended as res should go on
+// to the remote's next address: only when the server there never answered
+// and the session is not stopping.
+func (s *Session) tryNextAddress(ctx context.Context, res *attemptResult) bool {
+	var fe *fatalError
+	switch {
+	case res.connected, res.answered, s.closing(), ctx.Err() != nil,
+		errors.Is(res.err, errClosed), errors.As(res.err, &fe):
+		return false
+	}
+	return true
+}
+
 // runLink runs one connection over conn until it ends.
 func (s *Session) runLink(ctx context.Context, r *profile.Remote, host string, addr netip.AddrPort, conn transport.Conn, n int) attemptResult {
 	l, err := newLink(s, r, host, addr, conn, n)
@@ -69,7 +111,7 @@ func (s *Session) runLink(ctx context.Context, r *profile.Remote, host string, a
 		return attemptResult{addr: addr, err: err}
 	}
 	err = l.run(ctx)
-	return attemptResult{connected: l.connected, usedToken: l.usedToken, addr: addr, err: err}
+	return attemptResult{connected: l.connected, answered: !l.peer.IsZero(), usedToken: l.usedToken, addr: addr, err: err}
 }
 
 // afterAttempt decides what follows a finished attempt: how long to wait,
@@ -152,14 +194,29 @@ func randomHostPrefix() string {
 	return hex.EncodeToString(b[:]) + "."
 }
 
-// resolve looks host up once and picks its first address of the wanted
-// family.
+// resolve looks host up and picks its first address of the wanted family
+// (for a proxy, which is reached at one address).
 func resolve(ctx context.Context, host string, port int, fam profile.Family) (netip.AddrPort, error) {
+	all, err := resolveWith(ctx, nil, host, port, fam)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return all[0], nil
+}
+
+// resolveAll looks host up once and returns every address of the wanted
+// family, in the resolver's order (which ranks them as RFC 6724 says),
+// without duplicates.
+func (s *Session) resolveAll(ctx context.Context, host string, port int, fam profile.Family) ([]netip.AddrPort, error) {
+	return resolveWith(ctx, s.opts.lookup, host, port, fam)
+}
+
+func resolveWith(ctx context.Context, lookup func(context.Context, string, string) ([]netip.Addr, error), host string, port int, fam profile.Family) ([]netip.AddrPort, error) {
 	if port == 0 {
 		port = 1194
 	}
 	if a, err := netip.ParseAddr(host); err == nil {
-		return netip.AddrPortFrom(a.Unmap(), uint16(port)), nil
+		return []netip.AddrPort{netip.AddrPortFrom(a.Unmap(), uint16(port))}, nil
 	}
 	network := "ip"
 	switch fam {
@@ -168,12 +225,26 @@ func resolve(ctx context.Context, host string, port int, fam profile.Family) (ne
 	case profile.FamilyIPv6:
 		network = "ip6"
 	}
-	addrs, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+	if lookup == nil {
+		lookup = net.DefaultResolver.LookupNetIP
+	}
+	addrs, err := lookup(ctx, network, host)
 	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("resolve %s: %w", host, err)
+		return nil, fmt.Errorf("resolve %s: %w", host, err)
 	}
-	if len(addrs) == 0 {
-		return netip.AddrPort{}, fmt.Errorf("resolve %s: no address", host)
+	var out []netip.AddrPort
+	for _, a := range addrs {
+		a = a.Unmap()
+		if (fam == profile.FamilyIPv4 && !a.Is4()) || (fam == profile.FamilyIPv6 && !a.Is6()) {
+			continue
+		}
+		ap := netip.AddrPortFrom(a, uint16(port))
+		if !slices.Contains(out, ap) {
+			out = append(out, ap)
+		}
 	}
-	return netip.AddrPortFrom(addrs[0].Unmap(), uint16(port)), nil
+	if len(out) == 0 {
+		return nil, fmt.Errorf("resolve %s: no %s address", host, network)
+	}
+	return out, nil
 }

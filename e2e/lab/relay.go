@@ -40,6 +40,11 @@ type RelayOptions struct {
 	LossToServer, LossToClient float64
 	// Seed makes the drops repeatable; 0 means 1.
 	Seed uint64
+	// Loopback listens on 127.0.0.1 in the caller's namespace instead,
+	// and sends to the server from the client namespace: for an engine
+	// run in-process by a test program, whose sockets cannot be put in
+	// the client namespace.
+	Loopback bool
 }
 
 // RelayStats counts datagrams per direction.
@@ -51,7 +56,7 @@ type RelayStats struct {
 // Relay forwards UDP between clients and the lab's server, losing what it
 // is told to.
 type Relay struct {
-	ns     string
+	upNS   string // the namespace of the upstream sockets
 	target netip.AddrPort
 	listen *net.UDPConn
 
@@ -87,17 +92,26 @@ func (l *Lab) StartRelay(o RelayOptions) (*Relay, error) {
 		o.Seed = 1
 	}
 	r := &Relay{
-		ns:       l.ServerNS,
+		upNS:     l.ServerNS,
 		target:   netip.AddrPortFrom(l.ServerLinkIP, uint16(l.Opts.Server.Port)),
 		rngUp:    rand.New(rand.NewPCG(o.Seed, 1)),
 		rngDown:  rand.New(rand.NewPCG(o.Seed, 2)),
 		sessions: make(map[netip.AddrPort]*relaySession),
 	}
 	r.SetLoss(o.LossToServer, o.LossToClient)
-	err := InNetns(l.ServerNS, func() (err error) {
-		r.listen, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(l.ServerLinkIP, uint16(o.Port))))
-		return err
-	})
+	listenAt := func(ip netip.Addr) func() error {
+		return func() (err error) {
+			r.listen, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(o.Port))))
+			return err
+		}
+	}
+	var err error
+	if o.Loopback {
+		r.upNS = l.ClientNS
+		err = listenAt(netip.AddrFrom4([4]byte{127, 0, 0, 1}))()
+	} else {
+		err = InNetns(l.ServerNS, listenAt(l.ServerLinkIP))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start relay: %w", err)
 	}
@@ -214,7 +228,7 @@ func (r *Relay) session(addr netip.AddrPort) (*relaySession, error) {
 // r.mu is held.
 func (r *Relay) newSession(client netip.AddrPort) (*relaySession, error) {
 	s := &relaySession{client: client}
-	err := InNetns(r.ns, func() (err error) {
+	err := InNetns(r.upNS, func() (err error) {
 		s.up, err = net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(r.target))
 		return err
 	})

@@ -60,6 +60,8 @@ func (s *Server) ownedPrompter(prof *profile.Profile, owner int) openvpn.Prompte
 	return s.newPrompter(prof, func(context.Context) int { return owner })
 }
 
+// newPrompter returns a Prompter whose prompts belong to ownerOf's uid,
+// asked when each prompt is made.
 func (s *Server) newPrompter(prof *profile.Profile, ownerOf func(context.Context) int) openvpn.Prompter {
 	return openvpn.PrompterFunc(func(ctx context.Context, req *openvpn.Prompt) (*openvpn.Answer, error) {
 		p := describe(prof, req)

@@ -161,6 +161,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, api.CodeNoPrompt, fmt.Sprintf("answer: no prompt %q is waiting (it was answered, canceled or timed out)", body.ID))
 		return
 	case err != nil:
+		// Only a waiting prompt is refused, so the ID is one of ours and
+		// safe to log: a caller cannot choose the line.
 		s.logf("answer to prompt %s refused: %v", body.ID, err)
 		writeError(w, http.StatusForbidden, api.CodePermission, "answer: "+err.Error())
 		return

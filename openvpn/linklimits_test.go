@@ -84,6 +84,15 @@ func TestProfileLimitsEndTheSession(t *testing.T) {
 				t.Errorf("%d reconnects; the limit must stop the session", n)
 			}
 			r.checkEdges(t)
+			var exiting bool
+			for _, ev := range r.events {
+				if sc, ok := ev.(*StateChange); ok && sc.To == StateExiting {
+					exiting = true
+				}
+			}
+			if !exiting {
+				t.Error("no goodbye to the server (explicit-exit-notify)")
+			}
 		})
 	}
 }

@@ -115,6 +115,9 @@ func (l *link) tick(now time.Time) error {
 		return err
 	}
 	if err := l.checkLimits(now); err != nil {
+		// 2.6 stops with SIGTERM here, which says goodbye first.
+		l.exiting = true
+		_ = l.goodbye(now)
 		return err
 	}
 	if l.ping > 0 && now.Sub(l.s.epoch.Add(time.Duration(l.s.lastSend.Load()))) >= l.ping {

@@ -80,6 +80,31 @@ func Dial(ctx context.Context, proto Proto, raddr netip.AddrPort) (Conn, error) 
 	return nil, fmt.Errorf("dial %s: unknown transport %q (want udp or tcp)", raddr, proto)
 }
 
+// Floating is a UDP Conn that hears datagrams from any address (DialFloat):
+// the engine follows a server that moved (float) once a packet from its
+// new address proves authentic, and drops the rest.
+type Floating interface {
+	Conn
+	// Source is where packet i of the last ReadBatch came from.
+	Source(i int) netip.AddrPort
+	// SetPeer makes addr the destination of every later write.
+	SetPeer(addr netip.AddrPort)
+}
+
+// DialFloat opens a UDP socket that is not connected to raddr, so that
+// datagrams from a new server address reach the engine (the profile's
+// float), and sends to raddr until SetPeer. Unlike Dial's socket, the
+// kernel picks the source address per datagram, so the client keeps
+// working from a new local address too. Where the batching socket is not
+// implemented it returns Dial's connected socket.
+func DialFloat(raddr netip.AddrPort) (Floating, error) {
+	c, err := dialFloat(raddr)
+	if err != nil {
+		return nil, err
+	}
+	return c.(Floating), nil
+}
+
 func dialUDP(ctx context.Context, raddr netip.AddrPort) (Conn, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "udp", raddr.String())

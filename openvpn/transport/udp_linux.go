@@ -3,7 +3,9 @@ package transport
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -38,6 +40,13 @@ type udpConn struct {
 	// datagrams: one trip through the UDP stack per run, not per packet.
 	gso   bool
 	wcmsg []byte // one UDP_SEGMENT control message per wmsgs entry
+
+	// For a floating (unconnected) socket, DialFloat: the sources of the
+	// last batch read, and the peer every write goes to.
+	rnames  []unix.RawSockaddrInet6 // large enough for either family
+	peerSA  unix.RawSockaddrInet6   // under wmu
+	peerLen uint32
+	peer    atomic.Pointer[netip.AddrPort]
 }
 
 // mmsghdr mirrors struct mmsghdr; Go's struct padding matches C's on both
@@ -83,6 +92,10 @@ func (u *udpConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		u.riovs[i].Base = &bufs[i][0]
 		u.riovs[i].SetLen(len(bufs[i]))
 		u.rmsgs[i].hdr.Flags = 0
+		if u.rnames != nil {
+			u.rmsgs[i].hdr.Name = (*byte)(unsafe.Pointer(&u.rnames[i]))
+			u.rmsgs[i].hdr.Namelen = uint32(unsafe.Sizeof(u.rnames[i]))
+		}
 	}
 	u.rn, u.rgot, u.rerr = n, 0, 0
 	err := u.rc.Read(u.readFn)
@@ -148,6 +161,9 @@ func (u *udpConn) fillMessages(bufs [][]byte) int {
 			}
 		}
 		h := &u.wmsgs[m].hdr
+		if u.rnames != nil {
+			h.Name, h.Namelen = (*byte)(unsafe.Pointer(&u.peerSA)), u.peerLen
+		}
 		h.Iov = &u.wiovs[i]
 		h.SetIovlen(j - i)
 		h.Control, h.Controllen = nil, 0
@@ -223,4 +239,86 @@ func (u *udpConn) sendmmsg(fd uintptr) bool {
 		u.wsent += int(r)
 	}
 	return true
+}
+
+// dialFloat opens an unconnected socket of raddr's family whose writes go
+// to raddr until SetPeer moves them.
+func dialFloat(raddr netip.AddrPort) (Conn, error) {
+	network := "udp4"
+	if raddr.Addr().Is6() && !raddr.Addr().Is4In6() {
+		network = "udp6"
+	}
+	c, err := net.ListenUDP(network, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial udp %s (float): %w", raddr, err)
+	}
+	conn, err := newUDP(c)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	u := conn.(*udpConn)
+	u.rnames = make([]unix.RawSockaddrInet6, udpBatch)
+	u.SetPeer(raddr)
+	return u, nil
+}
+
+// RemoteAddr is the peer: the connected one, or a floating socket's.
+func (u *udpConn) RemoteAddr() netip.AddrPort {
+	if p := u.peer.Load(); p != nil {
+		return *p
+	}
+	return u.udpBase.RemoteAddr()
+}
+
+// SetPeer sends from now on to addr (Floating).
+func (u *udpConn) SetPeer(addr netip.AddrPort) {
+	if u.rnames == nil {
+		return // connected: the kernel holds the peer
+	}
+	u.wmu.Lock()
+	defer u.wmu.Unlock()
+	u.peerSA = unix.RawSockaddrInet6{}
+	a := addr.Addr().Unmap()
+	if a.Is4() {
+		sa := (*unix.RawSockaddrInet4)(unsafe.Pointer(&u.peerSA))
+		sa.Family, sa.Addr = unix.AF_INET, a.As4()
+		putPort(&sa.Port, addr.Port())
+		u.peerLen = unix.SizeofSockaddrInet4
+	} else {
+		u.peerSA.Family, u.peerSA.Addr = unix.AF_INET6, a.As16()
+		putPort(&u.peerSA.Port, addr.Port())
+		u.peerLen = unix.SizeofSockaddrInet6
+	}
+	p := netip.AddrPortFrom(a, addr.Port())
+	u.peer.Store(&p)
+}
+
+// Source is where packet i of the last ReadBatch came from (Floating);
+// the peer for a connected socket.
+func (u *udpConn) Source(i int) netip.AddrPort {
+	if u.rnames == nil {
+		return u.RemoteAddr()
+	}
+	sa := &u.rnames[i]
+	switch sa.Family {
+	case unix.AF_INET:
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), getPort(&sa4.Port))
+	case unix.AF_INET6:
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), getPort(&sa.Port))
+	}
+	return netip.AddrPort{}
+}
+
+// putPort and getPort store a port in network byte order in a sockaddr's
+// port field.
+func putPort(p *uint16, port uint16) {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	b[0], b[1] = byte(port>>8), byte(port)
+}
+
+func getPort(p *uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }

@@ -3,8 +3,10 @@
 package transport
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"net/netip"
 )
 
 // udpConn moves one datagram per system call on platforms without
@@ -35,3 +37,16 @@ func (u *udpConn) WriteBatch(bufs [][]byte) error {
 	}
 	return nil
 }
+
+// dialFloat falls back to a connected socket where batching is not
+// implemented: the server cannot float, and a moved server is found again
+// by ping-restart.
+func dialFloat(raddr netip.AddrPort) (Conn, error) {
+	return dialUDP(context.Background(), raddr)
+}
+
+// SetPeer does nothing on a connected socket.
+func (u *udpConn) SetPeer(netip.AddrPort) {}
+
+// Source is the peer: a connected socket hears no one else.
+func (u *udpConn) Source(int) netip.AddrPort { return u.RemoteAddr() }

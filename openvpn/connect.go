@@ -82,7 +82,7 @@ func (s *Session) attemptAddr(ctx context.Context, r *profile.Remote, host strin
 	if r.Proto == profile.ProtoTCP {
 		tp = transport.TCP
 	}
-	conn, err := transport.Dial(dctx, tp, addr)
+	conn, err := dialRemote(dctx, r, tp, addr)
 	cancel()
 	if err != nil {
 		return attemptResult{addr: addr, err: err}

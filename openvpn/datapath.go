@@ -130,6 +130,7 @@ func (l *link) readNet() {
 	sizes := make([]int, n)
 	out := make([][]byte, 0, n)
 	var lastWarn time.Time
+	fw := l.newFloatWatch() // float.go
 	for {
 		got, err := l.conn.ReadBatch(bufs, sizes)
 		if err != nil {
@@ -168,6 +169,10 @@ func (l *link) readNet() {
 				continue
 			}
 			if !op.IsData() {
+				if fw.stranger(i) {
+					s.cnt.rxDropped.Add(1)
+					continue
+				}
 				c := append([]byte(nil), pkt...)
 				select {
 				case l.ctrlIn <- c:
@@ -187,6 +192,7 @@ func (l *link) readNet() {
 				continue
 			}
 			authentic = true
+			fw.authentic(i)
 			switch kind {
 			case datachannel.KindData:
 				if len(payload) == 0 {
@@ -207,6 +213,7 @@ func (l *link) readNet() {
 		}
 		if authentic {
 			l.lastRecv.Store(s.now())
+			l.follow(&fw)
 		}
 		if len(out) > 0 {
 			if _, err := s.dev.Write(out, tunOffset); err != nil {

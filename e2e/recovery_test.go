@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -146,43 +147,63 @@ func TestCvpnRecoversFromOutage(t *testing.T) {
 // it arrive from a new source port (a NAT rebinding, through the relay),
 // then the client namespace's own address changes under the running
 // tunnel. The tunnel must carry traffic again within recoveryBound of each.
+// With float cvpn's socket is unconnected, so the kernel sends from the new
+// address and the server follows; without, the socket keeps the old
+// address and cvpn must notice that it is gone and reconnect.
 func TestCvpnRecoversAddressChange(t *testing.T) {
 	lab.Require(t, "ping")
 	t.Parallel()
-	l := lab.NewT(t, lab.Options{Server: recoveryServer("float")})
-	r, err := l.StartRelay(lab.RelayOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := startCvpn(t, l, lab.ProfileOptions{Remote: r.Addr(), Extra: []string{"float"}}, false)
-	assertOneTunnel(t, l)
+	for _, float := range []bool{true, false} {
+		t.Run(fmt.Sprintf("float=%v", float), func(t *testing.T) {
+			t.Parallel()
+			l := lab.NewT(t, lab.Options{Server: recoveryServer("float")})
+			r, err := l.StartRelay(lab.RelayOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			po := lab.ProfileOptions{Remote: r.Addr()}
+			if float {
+				po.Extra = []string{"float"}
+			}
+			c := startCvpn(t, l, po, false)
+			assertOneTunnel(t, l)
 
-	start := time.Now()
-	if err := r.Rebind(); err != nil {
-		t.Fatal(err)
-	}
-	pingWithin(t, l, recoveryBound)
-	t.Logf("new source port: traffic again after %v", time.Since(start).Round(time.Millisecond))
+			start := time.Now()
+			if err := r.Rebind(); err != nil {
+				t.Fatal(err)
+			}
+			pingWithin(t, l, recoveryBound)
+			t.Logf("new source port: traffic again after %v", time.Since(start).Round(time.Millisecond))
 
-	// The client's address moves from .2 to .3 of the link: the old one
-	// is gone, so packets sent from it can never be answered. Without
-	// promote_secondaries the kernel would drop .3 with .2.
-	newIP := l.ClientLinkIP.Next()
-	if _, err := lab.Exec(t.Context(), l.ClientNS, "sysctl", "-qw", "net.ipv4.conf."+lab.ClientVeth+".promote_secondaries=1"); err != nil {
-		t.Fatal(err)
+			start = time.Now()
+			moveClient(t, l)
+			if float {
+				pingWithin(t, l, recoveryBound)
+				t.Logf("new client address: traffic again after %v", time.Since(start).Round(time.Millisecond))
+			} else {
+				took := waitReconnected(t, c, 2, start, recoveryBound)
+				t.Logf("new client address: reconnected after %v", took.Round(time.Millisecond))
+			}
+			assertOneTunnel(t, l)
+		})
 	}
-	start = time.Now()
+}
+
+// moveClient moves the client's address from .2 to .3 of the link: the
+// old one is gone, so packets sent from it can never be answered. Without
+// promote_secondaries the kernel would drop .3 with .2.
+func moveClient(t *testing.T, l *lab.Lab) {
+	t.Helper()
+	bits := l.LinkPrefix.Bits()
 	for _, args := range [][]string{
-		{"addr", "add", netip.PrefixFrom(newIP, l.LinkPrefix.Bits()).String(), "dev", lab.ClientVeth},
-		{"addr", "del", netip.PrefixFrom(l.ClientLinkIP, l.LinkPrefix.Bits()).String(), "dev", lab.ClientVeth},
+		{"sysctl", "-qw", "net.ipv4.conf." + lab.ClientVeth + ".promote_secondaries=1"},
+		{"ip", "addr", "add", netip.PrefixFrom(l.ClientLinkIP.Next(), bits).String(), "dev", lab.ClientVeth},
+		{"ip", "addr", "del", netip.PrefixFrom(l.ClientLinkIP, bits).String(), "dev", lab.ClientVeth},
 	} {
-		if _, err := lab.Exec(t.Context(), l.ClientNS, "ip", args...); err != nil {
+		if _, err := lab.Exec(t.Context(), l.ClientNS, args[0], args[1:]...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	took := waitReconnected(t, c, 2, start, recoveryBound)
-	t.Logf("new client address: reconnected after %v", took.Round(time.Millisecond))
-	assertOneTunnel(t, l)
 }
 
 // pingWithin waits until one ping through the tunnel is answered.
@@ -228,4 +249,36 @@ func TestCvpnRecoversFromFreeze(t *testing.T) {
 	took := waitReconnected(t, c, 2, woke, recoveryBound)
 	t.Logf("reconnected %v after waking from a freeze", took.Round(time.Millisecond))
 	assertOneTunnel(t, l)
+}
+
+// TestCvpnFollowsMovedServer: with float, the server's answers suddenly
+// coming from a new address (the relay moves to another port) must not
+// cost the tunnel a reconnect: cvpn follows the first authentic packet
+// from there. Without float a connected socket would never hear them.
+func TestCvpnFollowsMovedServer(t *testing.T) {
+	lab.Require(t, "ping")
+	t.Parallel()
+	l := lab.NewT(t, lab.Options{Server: recoveryServer()})
+	r, err := l.StartRelay(lab.RelayOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startCvpn(t, l, lab.ProfileOptions{Remote: r.Addr(), Extra: []string{"float"}}, false)
+	assertOneTunnel(t, l)
+	start := time.Now()
+	to, err := r.Move()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pingWithin(t, l, recoveryBound)
+	t.Logf("server moved to %v: traffic again after %v", to, time.Since(start).Round(time.Millisecond))
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := c.WaitFor(ctx, "following it"); err != nil {
+		t.Fatalf("cvpn did not say it followed the server: %v", err)
+	}
+	assertOneTunnel(t, l)
+	if n := strings.Count(c.Log(), "\nconnected "); n != 1 {
+		t.Fatalf("cvpn connected %d times; following the server must not reconnect", n)
+	}
 }

@@ -9,14 +9,14 @@ package lab
 //
 //	 client ns                    server ns
 //	 cvpn ──udp──▶ listen (ServerLinkIP:port) ──┐ toServer: drop with p, or all while paused
-//	      ◀─────── listen.WriteTo(client) ◀──┐  ▼
+//	      ◀─────── out.WriteTo(client) ◀─────┐  ▼    (out: listen, or the socket of the last Move)
 //	                                         │ upstream (one per client address,
 //	                     toClient: drop  ────┘  a fresh source port after Rebind)
 //	                                            ──udp──▶ openvpn [::]:Port
 //
-// Goroutines: one reads the listening socket (client → server) for the
-// relay's life; each client address adds one reading its upstream socket
-// (server → client). Close closes every socket and waits for all of them.
+// Goroutines: one reads each listening socket (client → server) for the
+// relay's life, the first and any Move opened; each client address adds one
+// reading its upstream socket (server → client). Close closes every socket and waits for all of them.
 // Drops are drawn from one seeded generator per direction, so a run is
 // repeatable up to the timing of retransmissions.
 
@@ -56,9 +56,12 @@ type RelayStats struct {
 // Relay forwards UDP between clients and the lab's server, losing what it
 // is told to.
 type Relay struct {
-	upNS   string // the namespace of the upstream sockets
-	target netip.AddrPort
-	listen *net.UDPConn
+	upNS     string // the namespace of the upstream sockets
+	target   netip.AddrPort
+	listen   *net.UDPConn                // where clients are pointed (Addr)
+	out      atomic.Pointer[net.UDPConn] // what answers go out from; listen until Move
+	extra    []*net.UDPConn              // sockets opened by Move, under mu
+	listenNS string                      // "" for the caller's namespace
 
 	lossUp, lossDown atomic.Uint64 // math.Float64bits of the probabilities
 	paused           atomic.Bool
@@ -110,13 +113,15 @@ func (l *Lab) StartRelay(o RelayOptions) (*Relay, error) {
 		r.upNS = l.ClientNS
 		err = listenAt(netip.AddrFrom4([4]byte{127, 0, 0, 1}))()
 	} else {
+		r.listenNS = l.ServerNS
 		err = InNetns(l.ServerNS, listenAt(l.ServerLinkIP))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("start relay: %w", err)
 	}
+	r.out.Store(r.listen)
 	r.wg.Add(1)
-	go r.readClients()
+	go r.readClients(r.listen)
 	l.mu.Lock()
 	l.relays = append(l.relays, r)
 	l.mu.Unlock()
@@ -157,6 +162,40 @@ func (r *Relay) Rebind() error {
 	return nil
 }
 
+// Move makes the server seem to move: its answers come from a new port of
+// the same address from now on, as from a multi-homed server answering
+// from another interface. The new port forwards too, so a client that
+// follows (float) keeps working; one that does not hears nothing more.
+// It returns the new address.
+func (r *Relay) Move() (netip.AddrPort, error) {
+	local := r.listen.LocalAddr().(*net.UDPAddr).AddrPort()
+	var c *net.UDPConn
+	listen := func() (err error) {
+		c, err = net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(local.Addr(), 0)))
+		return err
+	}
+	var err error
+	if r.listenNS != "" {
+		err = InNetns(r.listenNS, listen)
+	} else {
+		err = listen()
+	}
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("move relay: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		c.Close()
+		return netip.AddrPort{}, net.ErrClosed
+	}
+	r.extra = append(r.extra, c)
+	r.wg.Add(1)
+	go r.readClients(c)
+	r.out.Store(c)
+	return c.LocalAddr().(*net.UDPAddr).AddrPort(), nil
+}
+
 // Stats returns the counters so far.
 func (r *Relay) Stats() RelayStats {
 	return RelayStats{
@@ -174,6 +213,9 @@ func (r *Relay) Close() error {
 	}
 	r.closed = true
 	err := r.listen.Close()
+	for _, c := range r.extra {
+		_ = c.Close()
+	}
 	for _, s := range r.sessions {
 		_ = s.up.Close()
 	}
@@ -184,11 +226,11 @@ func (r *Relay) Close() error {
 
 // readClients forwards client datagrams to the server, one upstream socket
 // per client address.
-func (r *Relay) readClients() {
+func (r *Relay) readClients(ln *net.UDPConn) {
 	defer r.wg.Done()
 	buf := make([]byte, 64<<10)
 	for {
-		n, from, err := r.listen.ReadFromUDPAddrPort(buf)
+		n, from, err := ln.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			return // closed
 		}
@@ -259,7 +301,7 @@ func (r *Relay) readServer(s *relaySession) {
 			r.dropDown.Add(1)
 			continue
 		}
-		if _, err := r.listen.WriteToUDPAddrPort(buf[:n], s.client); err == nil {
+		if _, err := r.out.Load().WriteToUDPAddrPort(buf[:n], s.client); err == nil {
 			r.fwdDown.Add(1)
 		}
 	}

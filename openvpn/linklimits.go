@@ -12,7 +12,8 @@ import (
 //
 //	inactive N [bytes]   stop after N s in which the tunnel carried less than
 //	                     bytes (any traffic, when bytes is 0); keepalives do
-//	                     not count (forward.c:register_activity)
+//	                     not count (forward.c:register_activity); the server
+//	                     may push it too
 //	session-timeout N    stop N s after the connection started
 //	                     (forward.c:check_session_timeout); a session-timeout
 //	                     the server pushes is different: see sessionlife.go
@@ -58,21 +59,30 @@ func (l *link) checkLimits(now time.Time) error {
 		l.s.logf.printf("session-timeout %v reached: disconnecting", d)
 		return fatal(fmt.Errorf("%w: %v after connecting; connect again to continue", ErrSessionTimeout, d))
 	}
-	if d := t.Inactive; d > 0 {
-		min := uint64(max(t.InactiveBytes, 1))
-		if total := l.s.tunnelBytes(); total-l.life.inactive.bytes >= min {
+	if d, minBytes := l.inactiveLimit(); d > 0 {
+		if total := l.s.tunnelBytes(); total-l.life.inactive.bytes >= uint64(max(minBytes, 1)) {
 			l.life.inactive = trafficMark{bytes: total, at: now}
 		}
 		if now.Sub(l.life.inactive.at) >= d {
 			what := "no traffic"
-			if t.InactiveBytes > 0 {
-				what = fmt.Sprintf("less than %d bytes of traffic", t.InactiveBytes)
+			if minBytes > 0 {
+				what = fmt.Sprintf("less than %d bytes of traffic", minBytes)
 			}
 			l.s.logf.printf("inactive: %s for %v: disconnecting", what, d)
 			return fatal(fmt.Errorf("%w: %s for %v; connect again when needed", ErrInactive, what, d))
 		}
 	}
 	return nil
+}
+
+// inactiveLimit is the inactive time and traffic floor in force: what the
+// server pushed, else the profile's (a pushed option overrides the
+// profile's, as in 2.6, where inactive is a pushable timer option).
+func (l *link) inactiveLimit() (time.Duration, int64) {
+	if p := l.pushed; p != nil && p.Inactive > 0 {
+		return p.Inactive, p.InactiveBytes
+	}
+	return l.s.prof.Timers.Inactive, l.s.prof.Timers.InactiveBytes
 }
 
 // limitsDeadline is when checkLimits next needs to run.
@@ -87,12 +97,13 @@ func (l *link) limitsDeadline(now time.Time) time.Time {
 	if t.SessionTimeout > 0 {
 		earlier(l.started.Add(t.SessionTimeout))
 	}
-	if t.Inactive > 0 {
-		earlier(l.life.inactive.at.Add(t.Inactive))
+	inactive, _ := l.inactiveLimit()
+	if inactive > 0 {
+		earlier(l.life.inactive.at.Add(inactive))
 	}
 	// Traffic moves the inactivity deadline and the rekey point without
 	// waking the control loop, so look again every limitCheckInterval.
-	if t.Inactive > 0 || t.RenegBytes > 0 || t.RenegPkts > 0 {
+	if inactive > 0 || t.RenegBytes > 0 || t.RenegPkts > 0 {
 		earlier(now.Add(limitCheckInterval))
 	}
 	return next

@@ -21,6 +21,7 @@ func pushNoCCExit(exit string) string {
 func TestProfileLimitsEndTheSession(t *testing.T) {
 	tests := []struct {
 		name    string
+		push    string // appended to the PUSH_REPLY
 		inact   time.Duration
 		minB    int64
 		timeout time.Duration
@@ -28,14 +29,15 @@ func TestProfileLimitsEndTheSession(t *testing.T) {
 		want    error
 		after   time.Duration // the session must last at least this long
 	}{
-		{"inactive without traffic", 600 * time.Millisecond, 0, 0, false, ErrInactive, 600 * time.Millisecond},
-		{"inactive with too little traffic", 1500 * time.Millisecond, 1 << 20, 0, true, ErrInactive, 1500 * time.Millisecond},
-		{"session-timeout despite traffic", 0, 0, 1200 * time.Millisecond, true, ErrSessionTimeout, 1200 * time.Millisecond},
-		{"inactive kept up by traffic, then session-timeout", 600 * time.Millisecond, 0, 2500 * time.Millisecond, true, ErrSessionTimeout, 2500 * time.Millisecond},
+		{"inactive without traffic", "", 600 * time.Millisecond, 0, 0, false, ErrInactive, 600 * time.Millisecond},
+		{"inactive with too little traffic", "", 1500 * time.Millisecond, 1 << 20, 0, true, ErrInactive, 1500 * time.Millisecond},
+		{"session-timeout despite traffic", "", 0, 0, 1200 * time.Millisecond, true, ErrSessionTimeout, 1200 * time.Millisecond},
+		{"inactive kept up by traffic, then session-timeout", "", 600 * time.Millisecond, 0, 2500 * time.Millisecond, true, ErrSessionTimeout, 2500 * time.Millisecond},
+		{"pushed inactive overrides the profile's", ",inactive 1", time.Hour, 0, 0, false, ErrInactive, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeServer(t, func(int) string { return testPush })
+			f := newFakeServer(t, func(int) string { return testPush + tt.push })
 			prof := testProfile(t, f.port())
 			prof.Timers.Inactive, prof.Timers.InactiveBytes, prof.Timers.SessionTimeout = tt.inact, tt.minB, tt.timeout
 			dev := newPipeDevice()

@@ -282,3 +282,39 @@ func TestCvpnFollowsMovedServer(t *testing.T) {
 		t.Fatalf("cvpn connected %d times; following the server must not reconnect", n)
 	}
 }
+
+// TestCvpnRecoversFromLinkDown takes the client's link down for half a
+// minute: unlike a silent outage, every attempt then fails at once
+// ("network is unreachable"), and the pause between attempts must stay
+// short enough to be back within recoveryBound of the link coming up.
+func TestCvpnRecoversFromLinkDown(t *testing.T) {
+	lab.Require(t, "ping")
+	t.Parallel()
+	l := lab.NewT(t, lab.Options{Server: recoveryServer()})
+	c := startCvpn(t, l, lab.ProfileOptions{}, false)
+	assertOneTunnel(t, l)
+	link := func(state string) {
+		t.Helper()
+		if _, err := lab.Exec(t.Context(), l.ClientNS, "ip", "link", "set", lab.ClientVeth, state); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link("down")
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if err := c.WaitFor(ctx, "network is unreachable"); err != nil {
+		t.Fatalf("cvpn does not say why it waits: %v", err)
+	}
+	down := time.NewTimer(30 * time.Second)
+	defer down.Stop()
+	select {
+	case <-down.C:
+	case <-c.Done():
+		t.Fatalf("cvpn gave up while the link was down: %v", c.Err())
+	}
+	up := time.Now()
+	link("up")
+	took := waitReconnected(t, c, 2, up, recoveryBound)
+	t.Logf("reconnected %v after the link came back", took.Round(time.Millisecond))
+	assertOneTunnel(t, l)
+}

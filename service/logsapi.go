@@ -151,7 +151,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		_ = rc.SetReadDeadline(time.Time{})
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	zw := zip.NewWriter(&deadlineWriter{w: w, rc: rc})
+	zw := zip.NewWriter(&deadlineWriter{w: w, rc: rc, timeout: s.request})
 	if err := s.writeBundle(r, zw); err != nil {
 		s.logf("logs export: %v", err)
 		return // the zip is left unfinished, so the client cannot mistake it for whole
@@ -165,14 +165,15 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 // state (about 1 MB) and a log file open while its client reads.
 const maxExports = 2
 
-// deadlineWriter gives each write to a slow client requestTimeout.
+// deadlineWriter gives each write to a slow client its own deadline.
 type deadlineWriter struct {
-	w  io.Writer
-	rc *http.ResponseController
+	w       io.Writer
+	rc      *http.ResponseController
+	timeout time.Duration
 }
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
-	_ = d.rc.SetWriteDeadline(time.Now().Add(requestTimeout))
+	_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
 	return d.w.Write(p)
 }
 

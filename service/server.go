@@ -43,6 +43,9 @@ type Server struct {
 	conns     connLimiter   // open connections per uid (conns.go)
 	refusals  refusalLog    // rate-limited refusal lines (refusals.go)
 	exports   chan struct{} // a slot per diagnostics export in progress
+	// idle and request replace idleTimeout and requestTimeout when set,
+	// so tests need not wait half a minute.
+	idle, request time.Duration
 }
 
 // setup readies the unexported parts; Server is built as a literal.
@@ -50,6 +53,12 @@ func (s *Server) setup() {
 	s.setupOnce.Do(func() {
 		s.refusals.logf = s.logf
 		s.exports = make(chan struct{}, maxExports)
+		if s.idle == 0 {
+			s.idle = idleTimeout
+		}
+		if s.request == 0 {
+			s.request = requestTimeout
+		}
 	})
 }
 
@@ -81,7 +90,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		// log streams. Ordinary requests get per-request deadlines
 		// instead (deadlines); a kept-alive connection waits this long
 		// for its next request.
-		IdleTimeout: idleTimeout,
+		IdleTimeout: s.idle,
 		// Paths and queries are short; headers this size are an attack.
 		MaxHeaderBytes: maxHeaderBytes,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
@@ -144,7 +153,7 @@ func (s *Server) deadlines(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isStream(r) {
 			rc := http.NewResponseController(w)
-			end := time.Now().Add(requestTimeout)
+			end := time.Now().Add(s.request)
 			_ = rc.SetReadDeadline(end)
 			_ = rc.SetWriteDeadline(end)
 		}

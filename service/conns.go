@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
 )
 
@@ -123,15 +124,11 @@ func (l *limitListener) Accept() (net.Conn, error) {
 // refuseConn answers a connection over quota with a 503 it can read, and
 // closes it without waiting for its request.
 func refuseConn(c net.Conn, why string) {
-	body := fmt.Sprintf(`{"code":%q,"message":%q}`+"\n", codeBusy, "the cvpn service is busy: "+why)
+	body := fmt.Sprintf(`{"code":%q,"message":%q}`+"\n", api.CodeBusy, "the cvpn service is busy: "+why)
 	_ = c.SetWriteDeadline(time.Now().Add(refuseWriteTimeout))
 	_, _ = fmt.Fprintf(c, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
 	_ = c.Close()
 }
-
-// codeBusy is the error code of a refusal for load rather than for who is
-// asking: too many connections or exports at once. Try again later.
-const codeBusy = "busy"
 
 // countedConn gives its quota back when closed.
 type countedConn struct {

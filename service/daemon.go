@@ -108,6 +108,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("service: %w", err)
 	}
+	// Crash records tell root what to undo: a directory another user can
+	// write or link elsewhere would let them choose it. Refuse to start
+	// rather than act on one (logs.Open applied the same rule to the logs).
+	if err := logs.PrepareDir(cfg.StateDir); err != nil {
+		l.Close()
+		return fmt.Errorf("service: state directory: %w", err)
+	}
 	recovered, err := m.Recover()
 	for _, line := range recovered {
 		cfg.Stderr("recovered: %s", line)

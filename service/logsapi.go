@@ -60,11 +60,15 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 	if fl != nil {
 		fl.Flush()
 	}
+	// The stream ends when the caller goes, or loses the right to read
+	// the log (streamguard.go).
+	ctx, done := s.guardStream(w, r)
+	defer done()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
@@ -140,7 +144,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	case s.exports <- struct{}{}:
 		defer func() { <-s.exports }()
 	default:
-		writeError(w, http.StatusServiceUnavailable, codeBusy, fmt.Sprintf(
+		writeError(w, http.StatusServiceUnavailable, api.CodeBusy, fmt.Sprintf(
 			"logs export: %d exports are already running, the most the service makes at once; try again when one has finished", maxExports))
 		return
 	}

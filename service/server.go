@@ -16,6 +16,7 @@ import (
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
+	"github.com/cvpn/cvpn/tun"
 	"github.com/cvpn/cvpn/tunnel"
 )
 
@@ -244,7 +245,7 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	t, err := s.Manager.Connect(r.Context(), tunnel.Request{
 		Profile:       p,
 		Device:        body.Device,
-		Prompter:      s.prompter(p),
+		Prompter:      s.ownedPrompter(p, pr.UID),
 		NoKeyExport:   body.NoKeyExport,
 		Owner:         pr.UID,
 		EnforceRoutes: body.EnforceRoutes,
@@ -294,6 +295,10 @@ func classify(err error) (int, string) {
 		return http.StatusNotFound, api.CodeNotConnected
 	case errors.Is(err, context.Canceled):
 		return statusClientClosed, api.CodeBadRequest
+	case errors.Is(err, tun.ErrBadName), errors.Is(err, tun.ErrBusy), errors.Is(err, tun.ErrBadMTU):
+		// The caller chose the device name or MTU; the error says which
+		// rule it broke.
+		return http.StatusBadRequest, api.CodeBadRequest
 	}
 	return http.StatusInternalServerError, api.CodeInternal
 }

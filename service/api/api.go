@@ -90,5 +90,6 @@ const (
 	CodeConflict         = "route_conflict"
 	CodeTooManyUsers     = "too_many_users"
 	CodeNoPrompt         = "no_such_prompt"
+	CodeBusy             = "busy" // refused for load, not for who is asking: try again
 	CodeInternal         = "internal"
 )

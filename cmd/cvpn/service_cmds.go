@@ -101,7 +101,7 @@ func (a *app) disconnect(args []string) int {
 		return a.printJSON(st)
 	}
 	if name == "" {
-		fmt.Fprintln(a.stdout, "disconnected all tunnels")
+		fmt.Fprintln(a.stdout, disconnectAllMessage(st))
 	} else {
 		fmt.Fprintf(a.stdout, "disconnected %s\n", name)
 	}
@@ -199,4 +199,18 @@ func byteCount(n uint64) string {
 // run until the user stops them.
 func interruptible() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// disconnectAllMessage says what "disconnect" with no name did. A caller
+// that is not root stops only its own tunnels; the service's answer lists
+// those left running, which belong to other users.
+func disconnectAllMessage(st *api.StatusBody) string {
+	var left []string
+	for _, t := range st.Tunnels {
+		left = append(left, fmt.Sprintf("%s (uid %d)", t.Profile, t.Owner))
+	}
+	if len(left) == 0 {
+		return "disconnected all tunnels"
+	}
+	return fmt.Sprintf("disconnected your tunnels; still running, started by other users: %s (only they or root may stop them: sudo cvpn disconnect NAME)", strings.Join(left, ", "))
 }

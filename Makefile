@@ -57,16 +57,23 @@ test: deps-test lint
 	$(GO) test -count=1 -race -timeout 10m ./openvpn/... ./tunnel/... ./service/... ./credstore/...
 
 # fuzz runs each parser of untrusted input for FUZZTIME: profiles, CRLs,
-# PKCS#12 bundles, what proxies answer, what a server sends on the control
-# channel (CRV1, AUTH_PENDING, INFO_PRE, pushed options, key-method 2 in
-# both framings) and what a browser posts to the sign-in listener. Pick
-# some with FUZZ="pkg:Target ...".
+# PKCS#12 bundles, what proxies answer, what a server sends (control
+# packets, tls-auth/tls-crypt wrapping, the reliability layer, CRV1,
+# AUTH_PENDING, INFO_PRE, pushed options, key-method 2 in both framings),
+# what a caller sends the local API, what a browser posts to the sign-in
+# listener, and the files the OS layer reads (resolv.conf, scutil output,
+# login records). Pick some with FUZZ="pkg:Target ...".
 FUZZ ?= ./profile:FuzzParse ./profile:FuzzParseCRL ./profile:FuzzOpenPKCS12 \
 	./openvpn/transport/proxy:FuzzParseResponse ./openvpn/transport/proxy:FuzzSOCKSReply \
 	./openvpn/transport/proxy:FuzzStripUDPHeader \
+	./openvpn/packet:FuzzDecode ./openvpn/tlswrap:FuzzUnwrapTLSAuth ./openvpn/tlswrap:FuzzUnwrapTLSCrypt \
+	./openvpn/tlswrap:FuzzUnwrapTLSCryptV2 ./openvpn/reliable:FuzzChannel \
 	./openvpn/push:FuzzParseRecord ./openvpn/push:FuzzParseOptions \
+	./openvpn/push:FuzzAuthMessages ./openvpn/push:FuzzPushReplyParts ./openvpn:FuzzPendingPrompt \
 	./openvpn/keymethod2:FuzzParseServerMessage ./openvpn/keymethod2:FuzzParseClientMessage \
-	./saml:FuzzAssertionFromBody
+	./service:FuzzDecodeRequest ./saml:FuzzAssertionFromBody \
+	./netcfg:FuzzRenderResolvConf ./netcfg:FuzzParseSCUtilShow \
+	./service/userguard:FuzzParseUtmp ./service/userguard:FuzzParseUtmpx
 fuzz: deps-build
 	@for t in $(FUZZ); do \
 		echo "fuzz $$t for $(FUZZTIME)"; \

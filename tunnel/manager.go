@@ -402,7 +402,14 @@ func (m *Manager) remove(t *Tunnel) {
 // before it reached the network (a second user, a route conflict, a busy
 // name): those are attempts too, and the log is where support looks.
 func (m *Manager) recordRefusal(p *profile.Profile, err error) {
-	m.logf("%s: connect refused: %v", p.Name, err)
+	if errors.Is(err, context.Canceled) {
+		// Nobody refused it: the caller went away (closed its connection
+		// to the service) before the tunnel started.
+		err = fmt.Errorf("abandoned: the caller went away before the tunnel started (%w)", err)
+		m.logf("%s: connect %v", p.Name, err)
+	} else {
+		m.logf("%s: connect refused: %v", p.Name, err)
+	}
 	if m.cfg.ConnLog == nil {
 		return
 	}

@@ -3,8 +3,6 @@ package testenv
 import (
 	"bytes"
 	"flag"
-	"fmt"
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -27,17 +25,13 @@ func GoroutinesLeft(before int, within time.Duration) (n int, stacks string) {
 
 // MainNoLeaks runs a package's tests (m.Run, for TestMain) and fails the
 // package when they leave goroutines running 5 s after they ended. It
-// returns the exit code. A fuzzing run is exempt: the fuzzing engine keeps
-// its own goroutines (a signal watcher) past m.Run.
-func MainNoLeaks(m *testing.M) int {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
-		return code
-	}
-	if n, stacks := GoroutinesLeft(before, 5*time.Second); n > before && code == 0 {
-		fmt.Fprintf(os.Stderr, "%d goroutines left running (%d before):\n%s\n", n, before, stacks)
-		code = 1
-	}
-	return code
+// returns the exit code. See MainNoLeaksExcept for goroutines that are
+// not the package's to stop.
+func MainNoLeaks(m *testing.M) int { return MainNoLeaksExcept(m) }
+
+// fuzzing reports whether this is a `go test -fuzz` run, whose engine
+// keeps its own goroutines (a signal watcher) past m.Run.
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 // fake runs serve as the proxy end of an in-memory connection and returns
@@ -367,12 +369,8 @@ func TestNoGoroutineLeak(t *testing.T) {
 		cancel()
 		client.Close()
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		t.Errorf("%d goroutines left running (%d before)", n, before)
+	if n, stacks := testenv.GoroutinesLeft(before, 2*time.Second); n > before {
+		t.Errorf("%d goroutines left running (%d before):\n%s", n, before, stacks)
 	}
 }
 

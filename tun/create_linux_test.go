@@ -2,21 +2,10 @@ package tun
 
 import (
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/cvpn/cvpn/internal/testenv"
 )
-
-// openFDs counts this process's open descriptors.
-func openFDs(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
-}
 
 // TestCreateRefusalsLeakNothing: the root service creates devices with
 // names its callers choose. Every refused name, and every name another
@@ -50,7 +39,7 @@ func TestCreateRefusalsLeakNothing(t *testing.T) {
 		{"lo", ErrBusy},
 	}
 	const rounds = 20
-	before := openFDs(t)
+	before := testenv.OpenFDs(t)
 	for i := 0; i < rounds; i++ {
 		for _, tt := range tests {
 			dev, err := Create(tt.name, 1400)
@@ -67,7 +56,7 @@ func TestCreateRefusalsLeakNothing(t *testing.T) {
 			}
 		}
 	}
-	if after := openFDs(t); after != before {
+	if after := testenv.OpenFDs(t); after != before {
 		t.Errorf("%d refused creates: open descriptors %d before, %d after", rounds*len(tests), before, after)
 	}
 }
@@ -76,7 +65,7 @@ func TestCreateRefusalsLeakNothing(t *testing.T) {
 // device exists, so no half-made device or descriptor is left.
 func TestCreateBadMTU(t *testing.T) {
 	testenv.RequireRoot(t)
-	before := openFDs(t)
+	before := testenv.OpenFDs(t)
 	for _, mtu := range []int{-1, 67, 65536} {
 		if dev, err := Create("", mtu); err == nil {
 			dev.Close()
@@ -85,7 +74,7 @@ func TestCreateBadMTU(t *testing.T) {
 			t.Errorf("Create(mtu %d) = %v, want ErrBadMTU", mtu, err)
 		}
 	}
-	if after := openFDs(t); after != before {
+	if after := testenv.OpenFDs(t); after != before {
 		t.Errorf("open descriptors %d before, %d after", before, after)
 	}
 }

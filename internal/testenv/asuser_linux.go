@@ -51,3 +51,15 @@ func sharedBinary(t testing.TB) string {
 	}
 	return bin
 }
+
+// OpenFDs counts this process's open descriptors: tests of code that must
+// give back every descriptor it opens, even on failure, compare it before
+// and after.
+func OpenFDs(t testing.TB) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fds)
+}

@@ -41,21 +41,6 @@ func dialAndWait(addr string) int {
 	return 0
 }
 
-// worldDir makes a directory every user can traverse (t.TempDir is 0700,
-// which would keep the unprivileged child away from the socket).
-func worldDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "cvpn-ipc-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 func listen(t *testing.T, addr string) net.Listener {
 	t.Helper()
 	l, err := Listen(addr)
@@ -93,7 +78,7 @@ func accept(t *testing.T, l net.Listener) net.Conn {
 }
 
 func TestListenDialPeer(t *testing.T) {
-	dir := worldDir(t)
+	dir := testenv.WorldDir(t)
 	addr := filepath.Join(dir, "run", "cvpn.sock") // Listen creates run/
 	l := listen(t, addr)
 
@@ -134,7 +119,7 @@ func TestPeerUnprivileged(t *testing.T) {
 	testenv.RequireRoot(t)
 	const nobody = 65534
 
-	dir := worldDir(t)
+	dir := testenv.WorldDir(t)
 	addr := filepath.Join(dir, "cvpn.sock")
 	l := listen(t, addr)
 

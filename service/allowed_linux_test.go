@@ -37,8 +37,8 @@ type allowedService struct {
 	// context ends, as a slow session lookup would; the access check's
 	// own lookup does not wait.
 	hold atomic.Bool
-	// stop ends the service and waits for Serve to return; the test's
-	// cleanup calls it too.
+	// stop ends the service's context and waits for Serve to return; the
+	// test's cleanup calls it too, then closes the manager.
 	stop func()
 }
 
@@ -100,7 +100,6 @@ func startAllowed(t *testing.T, o allowedOptions) *allowedService {
 	var once sync.Once
 	as.stop = func() {
 		once.Do(func() {
-			_ = as.m.Close(context.Background())
 			cancel()
 			if err := <-served; err != nil {
 				t.Errorf("serve: %v", err)
@@ -109,6 +108,7 @@ func startAllowed(t *testing.T, o allowedOptions) *allowedService {
 	}
 	t.Cleanup(func() {
 		as.stop()
+		_ = as.m.Close(context.Background())
 		_ = dir.Close()
 	})
 	as.root = client.New(as.sock)

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cvpn/cvpn/internal/testenv"
+	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
 )
 
@@ -20,11 +23,20 @@ func init() {
 	registerRole("post", rolePost)
 }
 
-// rolePost posts the body args[2] to the path args[1] of the socket
-// args[0] over its own connection, shutting down its sending side after
-// the request when args[3] is "half-close", and prints "STATUS CODE
-// MESSAGE" of the answer.
+// rolePost posts the body args[2] ("-": its stdin, for bodies too long
+// to pass as an argument) to the path args[1] of the socket args[0] over
+// its own connection, shutting down its sending side after the request
+// when args[3] is "half-close", and prints "STATUS CODE MESSAGE" of the
+// answer.
 func rolePost(args []string) int {
+	if args[2] == "-" {
+		body, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			fmt.Println("0 stdin", err)
+			return 1
+		}
+		args[2] = string(body)
+	}
 	c, err := net.Dial("unix", args[0])
 	if err != nil {
 		fmt.Println("0 transport", err)
@@ -54,7 +66,9 @@ func rolePost(args []string) int {
 // postAs runs rolePost as uid and returns its line.
 func postAs(t *testing.T, as *allowedService, uid int, path, body, mode string) string {
 	t.Helper()
-	out, err := testenv.ChildAs(t, uid, uid, "post", as.sock, path, body, mode).Output()
+	cmd := testenv.ChildAs(t, uid, uid, "post", as.sock, path, "-", mode)
+	cmd.Stdin = strings.NewReader(body)
+	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("post: %s %v", out, err)
 	}
@@ -109,5 +123,29 @@ func TestAllowedUserHalfClosedClient(t *testing.T) {
 	// "corp: refused: …" is how the service logs a failed connect.
 	if strings.Contains(string(data), "corp: refused") || !strings.Contains(string(data), "closed its connection") {
 		t.Errorf("the log does not say the client left:\n%s", lastBytes(data, 3000))
+	}
+}
+
+// An allowed user's profile near its 4 MiB limit is not refused for the
+// size of its JSON envelope, and one over the limit is refused with the
+// profile's own limit.
+func TestAllowedUserProfileSizeLimit(t *testing.T) {
+	as := startAllowed(t, allowedOptions{console: []int{testenv.Nobody}})
+	pad := func(target int) string {
+		p := profileText(t)
+		// Comment lines whose newlines, quotes and <>& grow under JSON
+		// escaping, as PEM blocks and tags do.
+		line := `# <padding> & "quoted" text to bring the profile near its limit` + "\n"
+		return p + strings.Repeat(line, (target-len(p))/len(line))
+	}
+	near := pad(profile.MaxProfileSize - 1000)
+	if got := postAs(t, as, testenv.Nobody, api.PathConnect, connectJSON(t, "near", near), "whole"); got != "202" {
+		t.Errorf("a %d-byte profile: %.300s; want it connected", len(near), got)
+	}
+	over := pad(profile.MaxProfileSize + 100<<10)
+	got := postAs(t, as, testenv.Nobody, api.PathConnect, connectJSON(t, "over", over), "whole")
+	if !strings.HasPrefix(got, "4") || !strings.Contains(got, api.CodeInvalidProfile) || !strings.Contains(got, "4 MiB") ||
+		!strings.Contains(got, strconv.Itoa(len(over))) {
+		t.Errorf("a %d-byte profile: %.300s; want invalid_profile naming its size and the 4 MiB limit", len(over), got)
 	}
 }

@@ -89,7 +89,7 @@ func TestAllowedUserLogTail(t *testing.T) {
 	}
 }
 
-// An allowed user's export streams (the service never holds the 30 MB
+// An allowed user's export streams (the service never holds the 8 MB
 // log), and only two run at once: a third is answered busy until one of
 // them ends.
 func TestAllowedUserExports(t *testing.T) {
@@ -97,7 +97,7 @@ func TestAllowedUserExports(t *testing.T) {
 	as := startAllowed(t, allowedOptions{console: []int{user}})
 	// Incompressible, so the zip fills the socket and the exports block
 	// on clients that do not read.
-	fillAllowedLog(t, as, 30<<20, true)
+	fillAllowedLog(t, as, 8<<20, true)
 	export := func() string {
 		t.Helper()
 		out, err := testenv.ChildAs(t, user, user, "export", as.sock, "read").Output()
@@ -114,9 +114,9 @@ func TestAllowedUserExports(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(out), "ok ") {
 		t.Fatalf("export: %s %v", out, err)
 	}
-	t.Logf("uid %d's export of a 30 MB log (%s bytes zipped) allocated %d bytes in the service", user, strings.TrimSpace(string(out[3:])), n)
+	t.Logf("uid %d's export of a 8 MB log (%s bytes zipped) allocated %d bytes in the service", user, strings.TrimSpace(string(out[3:])), n)
 	if n > 4<<20 {
-		t.Errorf("uid %d's export of a 30 MB log allocated %d bytes in the service; want at most 4 MiB", user, n)
+		t.Errorf("uid %d's export of a 8 MB log allocated %d bytes in the service; want at most 4 MiB", user, n)
 	}
 
 	var stalled []func()

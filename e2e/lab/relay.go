@@ -8,17 +8,21 @@ package lab
 // server's namespace:
 //
 //	 client ns                    server ns
-//	 cvpn ──udp──▶ listen (ServerLinkIP:port) ──┐ toServer: drop with p, or all while paused
-//	      ◀─────── out.WriteTo(client) ◀─────┐  ▼    (out: listen, or the socket of the last Move)
+//	 cvpn ──udp──▶ listen (ServerLinkIP:port) ──┐ ToServer: drop with p, or all while paused;
+//	      ◀─────── out.WriteTo(client) ◀─────┐  ▼    then the mangler, if set
 //	                                         │ upstream (one per client address,
-//	                     toClient: drop  ────┘  a fresh source port after Rebind)
-//	                                            ──udp──▶ openvpn [::]:Port
+//	     ToClient: drop, then the mangler ───┘  a fresh source port after Rebind)
+//	     (out: listen, or the socket of         ──udp──▶ openvpn [::]:Port
+//	      the last Move)
 //
 // Goroutines: one reads each listening socket (client → server) for the
 // relay's life, the first and any Move opened; each client address adds one
 // reading its upstream socket (server → client). Close closes every socket and waits for all of them.
 // Drops are drawn from one seeded generator per direction, so a run is
-// repeatable up to the timing of retransmissions.
+// repeatable up to the timing of retransmissions. A Mangler (SetMangler)
+// turns the bad network into a hostile one: it decides what is sent in
+// place of each datagram that survived the drops, and is called on those
+// same goroutines.
 
 import (
 	"errors"
@@ -47,6 +51,38 @@ type RelayOptions struct {
 	Loopback bool
 }
 
+// Direction is the way a datagram travels through the relay.
+type Direction int
+
+// Directions.
+const (
+	ToServer Direction = iota
+	ToClient
+)
+
+func (d Direction) String() string {
+	if d == ToServer {
+		return "to server"
+	}
+	return "to client"
+}
+
+// MaxDatagram is the largest UDP payload over IPv4 (65535 less the IP and
+// UDP headers): the most a Mangler can send in one datagram.
+const MaxDatagram = 65507
+
+// A Mangler stands in for an attacker on the path. The relay calls it with
+// each datagram that survived the drops, instead of forwarding it, and
+// sends whatever the mangler passes to send, in the same direction, once
+// per call: nothing (a drop), the datagram, a changed copy, older
+// datagrams, new ones up to MaxDatagram bytes, in any order and number.
+// pkt is the relay's read buffer, valid only during the call: copy what
+// must outlive it; send does not keep its argument. The relay calls it
+// from its reading goroutines, so calls for the two directions (and for
+// different clients) run concurrently: a mangler that keeps state locks
+// it. send must not be called after the mangler returns.
+type Mangler func(dir Direction, pkt []byte, send func([]byte))
+
 // RelayStats counts datagrams per direction.
 type RelayStats struct {
 	ToServer, ToClient               uint64 // forwarded
@@ -65,6 +101,7 @@ type Relay struct {
 
 	lossUp, lossDown atomic.Uint64 // math.Float64bits of the probabilities
 	paused           atomic.Bool
+	mangler          atomic.Pointer[Mangler] // nil: forward as is
 
 	mu       sync.Mutex
 	rngUp    *rand.Rand // used only by the listener goroutine
@@ -196,6 +233,34 @@ func (r *Relay) Move() (netip.AddrPort, error) {
 	return c.LocalAddr().(*net.UDPAddr).AddrPort(), nil
 }
 
+// SetMangler makes m decide, from now on, what the relay sends in place of
+// each datagram; nil restores plain forwarding. The counters of Stats
+// count what was sent.
+func (r *Relay) SetMangler(m Mangler) {
+	if m == nil {
+		r.mangler.Store(nil)
+		return
+	}
+	r.mangler.Store(&m)
+}
+
+// forward sends pkt in direction dir through write, or what the mangler
+// makes of it, counting each datagram sent in fwd.
+func (r *Relay) forward(dir Direction, pkt []byte, fwd *atomic.Uint64, write func([]byte) error) {
+	m := r.mangler.Load()
+	if m == nil {
+		if write(pkt) == nil {
+			fwd.Add(1)
+		}
+		return
+	}
+	(*m)(dir, pkt, func(b []byte) {
+		if write(b) == nil {
+			fwd.Add(1)
+		}
+	})
+}
+
 // Stats returns the counters so far.
 func (r *Relay) Stats() RelayStats {
 	return RelayStats{
@@ -242,9 +307,10 @@ func (r *Relay) readClients(ln *net.UDPConn) {
 		if err != nil {
 			continue
 		}
-		if _, err := s.up.Write(buf[:n]); err == nil {
-			r.fwdUp.Add(1)
-		}
+		r.forward(ToServer, buf[:n], &r.fwdUp, func(b []byte) error {
+			_, err := s.up.Write(b)
+			return err
+		})
 	}
 }
 
@@ -301,9 +367,10 @@ func (r *Relay) readServer(s *relaySession) {
 			r.dropDown.Add(1)
 			continue
 		}
-		if _, err := r.out.Load().WriteToUDPAddrPort(buf[:n], s.client); err == nil {
-			r.fwdDown.Add(1)
-		}
+		r.forward(ToClient, buf[:n], &r.fwdDown, func(b []byte) error {
+			_, err := r.out.Load().WriteToUDPAddrPort(b, s.client)
+			return err
+		})
 	}
 }
 

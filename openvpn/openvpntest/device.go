@@ -20,8 +20,13 @@ type PipeDevice struct {
 }
 
 // NewPipeDevice returns a device with room for 16 packets each way.
-func NewPipeDevice() *PipeDevice {
-	return &PipeDevice{In: make(chan []byte, 16), Out: make(chan []byte, 16), closed: make(chan struct{})}
+func NewPipeDevice() *PipeDevice { return NewPipeDeviceSize(16) }
+
+// NewPipeDeviceSize returns a device with room for n packets each way: a
+// traffic test needs room for a whole batch the engine writes at once, or
+// the device, not the tunnel, loses packets.
+func NewPipeDeviceSize(n int) *PipeDevice {
+	return &PipeDevice{In: make(chan []byte, n), Out: make(chan []byte, n), closed: make(chan struct{})}
 }
 
 // Read returns one packet from In, or os.ErrClosed once closed.

@@ -152,6 +152,9 @@ func (r *result) verdict(c config) error {
 			errs = append(errs, fmt.Errorf("goroutines grew from %d to %d (%d at the end)", r.refGor, r.maxGor, r.lastG))
 		}
 	}
+	if r.sent > 0 && float64(r.echoed) < 0.99*float64(r.sent) {
+		errs = append(errs, fmt.Errorf("%d of %d packets never came back, more than 1%%", r.sent-r.echoed, r.sent))
+	}
 	if r.stats.Reconnects > 0 {
 		errs = append(errs, fmt.Errorf("the session reconnected %d times", r.stats.Reconnects))
 	}

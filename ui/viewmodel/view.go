@@ -37,6 +37,9 @@ type Row struct {
 	// Unstored: a tunnel of a profile not in the store (connected from a
 	// file with the CLI); it can be disconnected, nothing else.
 	Unstored bool
+	// Path is the stored profile's file, which Check reads ("" for an
+	// unstored tunnel).
+	Path string
 	// Problem is why a stored profile cannot be used ("" when it can).
 	Problem string
 	State   api.State // api.StateDisconnected when there is no tunnel
@@ -104,7 +107,7 @@ func (t Tray) String() string {
 
 // rowFor merges a stored profile with its tunnel's status (nil: none).
 func rowFor(e profile.Entry, st *api.Status, connecting bool) Row {
-	r := Row{Name: e.Name, Managed: e.Managed, Problem: e.Problem, State: api.StateDisconnected,
+	r := Row{Name: e.Name, Managed: e.Managed, Path: e.Path, Problem: e.Problem, State: api.StateDisconnected,
 		Connecting: connecting, AuthMode: e.Auth.String()}
 	if len(e.Remotes) > 0 {
 		r.Endpoint, r.Transport = e.Remotes[0].String(), e.Remotes[0].Proto

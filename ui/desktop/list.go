@@ -12,7 +12,7 @@ import (
 )
 
 // profileList is the left-hand pane: every profile with its live state,
-// the administrator's marked with a lock, and under it the actions on the
+// the administrator's marked "Managed", and under it the actions on the
 // selected one. Rename and Remove are disabled for a locked row rather
 // than refused after a click: the user sees at once that they do not
 // apply.

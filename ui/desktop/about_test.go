@@ -12,6 +12,13 @@ import (
 // dialogOf is the dialog ShowX put over a fresh window.
 func dialogOf(t *testing.T, show func(w fyne.Window)) fyne.CanvasObject {
 	t.Helper()
+	top, _ := dialogIn(t, show)
+	return top
+}
+
+// dialogIn is the dialog ShowX put over a fresh window, and the window.
+func dialogIn(t *testing.T, show func(w fyne.Window)) (fyne.CanvasObject, fyne.Window) {
+	t.Helper()
 	w := test.NewTempApp(t).NewWindow("cvpn")
 	w.Resize(fyne.NewSize(800, 700))
 	t.Cleanup(w.Close)
@@ -20,7 +27,7 @@ func dialogOf(t *testing.T, show func(w fyne.Window)) fyne.CanvasObject {
 	if top == nil {
 		t.Fatal("no dialog is shown")
 	}
-	return top
+	return top, w
 }
 
 func TestAboutShowsVersionBuildAndLicences(t *testing.T) {

@@ -46,6 +46,7 @@ type Window struct {
 	list    *profileList
 	details *details
 	banner  *banner
+	signIn  *signIn
 
 	// Touched on Fyne's goroutine only.
 	view   viewmodel.View // the last drawn
@@ -73,6 +74,7 @@ func New(a fyne.App, m *viewmodel.Model, o Options) *Window {
 	}
 	w := &Window{win: a.NewWindow(i18n.T("main.title")), m: m, opts: o}
 	w.banner = newBanner(w.dismiss)
+	w.signIn = newSignIn(w.win, m, w.reveal)
 	w.details = newDetails(m.Primary)
 	w.list = newProfileList(m.Select, listActions{
 		importFile: w.importFile, rename: w.rename, remove: w.remove, check: w.check,
@@ -114,12 +116,13 @@ func (w *Window) refresh() {
 	w.list.show(v)
 	w.details.show(v, w.opts.Now())
 	w.banner.show(w.bannerMessage(v))
+	w.signIn.show(v.SignIn, w.opts.Now())
 	w.scheduleTick(v)
 }
 
 // scheduleTick arms one redraw a second from now while a visible window
-// shows something that counts by itself (the connected time); otherwise
-// the idle app sets no timer at all.
+// shows something that counts by itself (the connected time, a browser
+// sign-in's time left); otherwise the idle app sets no timer at all.
 func (w *Window) scheduleTick(v viewmodel.View) {
 	if w.tick != nil || w.hidden || !v.Ticking() {
 		return

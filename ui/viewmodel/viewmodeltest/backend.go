@@ -68,7 +68,8 @@ func (b *Backend) Emit(ev *api.Event) { b.events <- ev }
 
 // Calls lists the calls that change something, in order: "import PATH",
 // "rename FROM TO", "remove NAME", "connect NAME", "disconnect NAME",
-// "check PATH".
+// "check PATH", "open URL" (a sign-in page opened again), and "answer ID"
+// or "decline ID REASON" (a prompt answered directly).
 func (b *Backend) Calls() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -176,8 +177,15 @@ func (b *Backend) Disconnect(_ context.Context, name string) error {
 	return nil
 }
 
-// Answer implements viewmodel.Backend; answers go nowhere.
-func (b *Backend) Answer(context.Context, api.AnswerBody) error { return nil }
+// Answer implements viewmodel.Backend; answers go nowhere but Calls.
+func (b *Backend) Answer(_ context.Context, a api.AnswerBody) error {
+	if a.Cancel {
+		b.record("decline %s %s", a.ID, a.Reason)
+	} else {
+		b.record("answer %s", a.ID)
+	}
+	return nil
+}
 
 // Events implements viewmodel.Backend. Every subscription reads the one
 // queue of Emit, which suits one Model per Backend.
@@ -185,8 +193,11 @@ func (b *Backend) Events(ctx context.Context) (viewmodel.EventStream, error) {
 	return &stream{ctx: ctx, events: b.events}, nil
 }
 
-// OpenBrowser implements viewmodel.Backend; nothing opens.
-func (b *Backend) OpenBrowser(string) error { return nil }
+// OpenBrowser implements viewmodel.Backend; nothing opens, Calls says so.
+func (b *Backend) OpenBrowser(url string) error {
+	b.record("open %s", url)
+	return nil
+}
 
 // stream ends with its context, like the client's HTTP stream.
 type stream struct {

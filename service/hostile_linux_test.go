@@ -107,15 +107,6 @@ func roleStatus(args []string) int {
 	return 0
 }
 
-func openFDs(t *testing.T) int {
-	t.Helper()
-	fds, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(fds)
-}
-
 // An unprivileged uid that opens thousands of connections, silent or kept
 // alive after a refusal, must neither run the service out of descriptors
 // nor keep root or the console user from asking for status.
@@ -125,7 +116,7 @@ func TestHostileConnectionFlood(t *testing.T) {
 	for _, mode := range []string{"silent", "refused"} {
 		t.Run(mode, func(t *testing.T) {
 			ts := startServiceWith(t, serviceOptions{worldSocket: true})
-			before := openFDs(t)
+			before := testenv.OpenFDs(t)
 			hog := testenv.ChildAs(t, testenv.Nobody, testenv.Nobody, "hog", ts.sock, strconv.Itoa(conns), mode)
 			stdin, err := hog.StdinPipe()
 			if err != nil {
@@ -158,7 +149,7 @@ func TestHostileConnectionFlood(t *testing.T) {
 			}
 			// The per-uid quota, plus the few descriptors the status calls
 			// and the runtime may hold.
-			grew := openFDs(t) - before
+			grew := testenv.OpenFDs(t) - before
 			t.Logf("uid %d holding %d connections (%s) cost the service %d descriptors", testenv.Nobody, conns, mode, grew)
 			if grew > 32+16 {
 				t.Errorf("the service holds %d more descriptors while uid %d holds %d connections; want at most its quota", grew, testenv.Nobody, conns)

@@ -152,6 +152,11 @@ func primary(r *Row, serviceDown bool) (Action, bool) {
 	return ActionConnect, r.Problem == "" && !r.Unstored && !serviceDown
 }
 
+// ActionFor is what acting on row r does now, and whether it can: the
+// same rule as the primary button, so the tray's menu offers for each
+// profile exactly what the window would.
+func (v View) ActionFor(r Row) (Action, bool) { return primary(&r, v.ServiceDown) }
+
 // summary is the tray state of rows.
 func summary(rows []Row) Tray {
 	t := TrayDisconnected

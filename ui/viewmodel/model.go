@@ -64,6 +64,11 @@ type Model struct {
 	attempts    map[string]context.CancelCauseFunc // connects this app runs
 	selected    string
 	lastErr     *ErrorView
+	// dismissed is the failure the user last put away, and when: the
+	// same failure told again soon after (the connect's answer and the
+	// event stream each tell it, in either order) must not bring it back.
+	dismissed   *ErrorView
+	dismissedAt time.Time
 	serviceDown bool
 	signIns     []*pendingSignIn // oldest first
 	nextID      int
@@ -146,9 +151,31 @@ func (m *Model) Select(name string) {
 	m.changed()
 }
 
-// DismissError clears the error shown.
+// DismissError clears the error shown, and keeps it from coming back
+// when the same failure is told again.
 func (m *Model) DismissError() {
-	m.setError(nil)
+	m.mu.Lock()
+	if m.lastErr != nil {
+		m.dismissed, m.dismissedAt = m.lastErr, m.clock.Now()
+	}
+	m.lastErr = nil
+	m.mu.Unlock()
+	m.changed()
+}
+
+// retoldWithin is how long after a dismissal the same failure counts as
+// told again rather than as a new one.
+const retoldWithin = 10 * time.Second
+
+// raiseLocked shows e unless it is the failure the user just dismissed
+// (same profile and reason; the two tellings word the message
+// differently); mu is held.
+func (m *Model) raiseLocked(e *ErrorView) {
+	if d := m.dismissed; d != nil && d.Profile == e.Profile && d.Reason == e.Reason &&
+		m.clock.Now().Sub(m.dismissedAt) < retoldWithin {
+		return
+	}
+	m.lastErr = e
 }
 
 func (m *Model) setError(e *ErrorView) {
@@ -267,6 +294,9 @@ func (m *Model) Connect(name string) {
 	if m.lastErr != nil && (m.lastErr.Profile == name || m.lastErr.Profile == "") && !m.serviceDown {
 		m.lastErr = nil
 	}
+	if m.dismissed != nil && m.dismissed.Profile == name {
+		m.dismissed = nil // a new attempt's failure is news
+	}
 	m.wg.Add(1)
 	m.mu.Unlock()
 	m.changed()
@@ -286,7 +316,7 @@ func (m *Model) Connect(name string) {
 		if e := explain(name, err); e != nil {
 			// ServiceDown itself is the watch's to say: it alone knows
 			// when the service is back.
-			m.lastErr = e
+			m.raiseLocked(e)
 		}
 		m.mu.Unlock()
 		m.changed()

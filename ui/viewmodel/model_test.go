@@ -375,3 +375,48 @@ func TestUnstoredTunnel(t *testing.T) {
 	f.emit(&api.Event{Kind: api.EventState, Tunnel: "from-file", State: api.StateDisconnected})
 	h.waitFor("it to go", func(v View) bool { return len(v.Rows) == 1 && v.Tray == TrayDisconnected })
 }
+
+// The connect's answer and the event stream each tell of a failure, in
+// either order: once the user dismissed it, its second telling must not
+// bring it back, while another failure, or the same one on a new attempt,
+// is news.
+func TestDismissedFailureStaysDismissed(t *testing.T) {
+	f := newFake(entry("corp", false), entry("other", false))
+	f.setScript(func(context.Context, *fakeBackend, ConnectRequest) (*api.Status, error) {
+		return nil, &usersession.EndedError{Tunnel: "corp", Reason: api.ReasonAuthFailed, Message: "AUTH_FAILED"}
+	})
+	h := start(t, f)
+	h.waitFor("the events", func(View) bool { return f.streamsOpen() })
+	markers := []api.State{api.StateResolving, api.StateConnecting}
+	n := 0
+	ended := func(r api.Reason) {
+		f.emit(&api.Event{Kind: api.EventState, Tunnel: "corp", State: api.StateDisconnected, Reason: r, Message: string(r)})
+		// A marker on another tunnel behind it shows the model has read it.
+		mark := markers[n%2]
+		n++
+		f.emit(&api.Event{Kind: api.EventState, Tunnel: "other", State: mark})
+		h.waitFor("the marker", func(v View) bool { return row(v, "other").State == mark })
+	}
+	attempt := func() {
+		h.m.Connect("corp")
+		h.waitFor("the failure", func(v View) bool { return v.Error != nil && !row(v, "corp").Connecting })
+		h.m.DismissError()
+	}
+
+	attempt()
+	ended(api.ReasonAuthFailed) // told again, late
+	if e := h.m.View().Error; e != nil {
+		t.Fatalf("the dismissed failure came back: %+v", e)
+	}
+	ended(api.ReasonCertRejected)
+	if e := h.m.View().Error; e == nil || e.Reason != api.ReasonCertRejected {
+		t.Fatalf("another failure is not shown: %+v", e)
+	}
+	h.m.DismissError()
+	attempt() // a new attempt's failure shows before it is dismissed again
+	h.clock.Advance(retoldWithin)
+	ended(api.ReasonAuthFailed) // long after: news
+	if e := h.m.View().Error; e == nil || e.Reason != api.ReasonAuthFailed {
+		t.Fatalf("the same failure much later is not shown: %+v", e)
+	}
+}

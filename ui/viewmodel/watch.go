@@ -169,7 +169,7 @@ func (m *Model) applyState(ev *api.Event) {
 		delete(m.tunnels, ev.Tunnel)
 		m.dropSignIns(ev.Tunnel)
 		if ev.Reason != "" && ev.Reason != api.ReasonCanceled {
-			m.lastErr = reasoned(ev.Tunnel, ev.Message, ev.Reason)
+			m.raiseLocked(reasoned(ev.Tunnel, ev.Message, ev.Reason))
 		}
 		return
 	case api.StateConnected:

@@ -55,15 +55,15 @@ type Model struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu          sync.Mutex
-	onChange    func()
-	onNotice    func(Notice)
-	notices     []Notice // recorded under mu, delivered by flushNotices
-	entries     []profile.Entry
-	tunnels     map[string]*api.Status
-	attempts    map[string]context.CancelCauseFunc // connects this app runs
-	selected    string
-	lastErr     *ErrorView
+	mu       sync.Mutex
+	onChange func()
+	onNotice func(Notice)
+	notices  []Notice // recorded under mu, delivered by flushNotices
+	entries  []profile.Entry
+	tunnels  map[string]*api.Status
+	attempts map[string]context.CancelCauseFunc // connects this app runs
+	selected string
+	lastErr  *ErrorView
 	// dismissed is the failure the user last put away, and when: the
 	// same failure told again soon after (the connect's answer and the
 	// event stream each tell it, in either order) must not bring it back.

@@ -3,7 +3,9 @@ package viewmodel
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cvpn/cvpn/profile"
@@ -44,6 +46,15 @@ type Backend interface {
 	Events(ctx context.Context) (EventStream, error)
 	// OpenBrowser opens a sign-in page again.
 	OpenBrowser(url string) error
+	// Logs reads the last lines of the service's log file (0: the
+	// service's default), then, with follow, what it appends until the
+	// reader is closed or ctx ends. A service that does not answer fails
+	// on the first Read, with client.ErrNotRunning.
+	Logs(ctx context.Context, file LogFile, lines int, follow bool) (io.ReadCloser, error)
+	// ExportDiagnostics writes the complete diagnostics bundle (the
+	// service's half and the user's, as "cvpn logs export" does) to path,
+	// readable by the user alone.
+	ExportDiagnostics(ctx context.Context, path string) error
 }
 
 // EventStream is a subscription to the service's events (*client.Events).
@@ -76,6 +87,8 @@ type Service struct {
 	Browser func() string
 	// Logf receives what the sign-in does (never secrets); nil discards.
 	Logf func(format string, args ...any)
+	// Version is cvpn's, for the facts of the diagnostics bundle.
+	Version string
 }
 
 var _ Backend = (*Service)(nil)
@@ -147,6 +160,51 @@ func (s *Service) Events(ctx context.Context) (EventStream, error) { return s.Cl
 // OpenBrowser implements Backend with the settings' browser command.
 func (s *Service) OpenBrowser(url string) error {
 	return saml.OpenBrowser(url, saml.Options{Browser: s.browser(), Logf: s.Logf})
+}
+
+// Logs implements Backend. The client copies the log to a writer until
+// the stream ends; a pipe turns that into a reader the view can close,
+// and Close waits for the copy so no goroutine outlives it.
+func (s *Service) Logs(ctx context.Context, file LogFile, lines int, follow bool) (io.ReadCloser, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	pr, pw := io.Pipe()
+	r := &logReader{PipeReader: pr, cancel: cancel}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		err := s.Client.Logs(ctx, pw, client.LogsOptions{Connections: file == LogConnections, Lines: lines, Follow: follow})
+		pw.CloseWithError(err) // nil: io.EOF
+	}()
+	return r, nil
+}
+
+// logReader is Service.Logs's stream.
+type logReader struct {
+	*io.PipeReader
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+func (r *logReader) Close() error {
+	r.cancel()
+	err := r.PipeReader.Close()
+	r.wg.Wait()
+	return err
+}
+
+// ExportDiagnostics implements Backend like "cvpn logs export": the
+// user's half is added even when the store cannot be read, since the
+// service's half is still worth having.
+func (s *Service) ExportDiagnostics(ctx context.Context, path string) error {
+	bundle, err := s.Client.Export(ctx)
+	if err != nil {
+		return err
+	}
+	out, _, err := usersession.CompleteBundle(bundle, s.Store, s.Version)
+	if err != nil {
+		return err
+	}
+	return usersession.WritePrivate(path, out)
 }
 
 func (s *Service) browser() string {

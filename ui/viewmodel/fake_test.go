@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,6 +37,7 @@ type fakeBackend struct {
 	disconnects []string
 	opened      []string
 	streams     int
+	logs        string // what Logs reads
 }
 
 func newFake(entries ...profile.Entry) *fakeBackend {
@@ -322,4 +325,27 @@ func row(v View, name string) Row {
 		}
 	}
 	return Row{}
+}
+
+// Logs serves the log as set by setLogs; follow is not played here (the
+// views' fake does).
+func (f *fakeBackend) Logs(_ context.Context, file LogFile, _ int, _ bool) (io.ReadCloser, error) {
+	f.record(fmt.Sprintf("logs %d", file))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return nil, errNotRunning
+	}
+	return io.NopCloser(strings.NewReader(f.logs)), nil
+}
+
+// ExportDiagnostics records the path; with the service down it fails.
+func (f *fakeBackend) ExportDiagnostics(_ context.Context, path string) error {
+	f.record("export " + path)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down {
+		return errNotRunning
+	}
+	return nil
 }

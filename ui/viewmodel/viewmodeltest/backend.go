@@ -33,6 +33,7 @@ type Backend struct {
 	connect  ConnectFunc
 	problems []profile.Problem
 	calls    []string
+	log      logState
 }
 
 var _ viewmodel.Backend = (*Backend)(nil)
@@ -68,8 +69,9 @@ func (b *Backend) Emit(ev *api.Event) { b.events <- ev }
 
 // Calls lists the calls that change something, in order: "import PATH",
 // "rename FROM TO", "remove NAME", "connect NAME", "disconnect NAME",
-// "check PATH", "open URL" (a sign-in page opened again), and "answer ID"
-// or "decline ID REASON" (a prompt answered directly).
+// "check PATH", "open URL" (a sign-in page opened again), "answer ID"
+// or "decline ID REASON" (a prompt answered directly), and "export PATH"
+// (the diagnostics).
 func (b *Backend) Calls() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -327,7 +327,7 @@ func row(v View, name string) Row {
 	return Row{}
 }
 
-// Logs serves the log as set by setLogs; follow is not played here (the
+// Logs serves f.logs as the tail; follow is not played here (the
 // views' fake does).
 func (f *fakeBackend) Logs(_ context.Context, file LogFile, _ int, _ bool) (io.ReadCloser, error) {
 	f.record(fmt.Sprintf("logs %d", file))

@@ -1,0 +1,87 @@
+package desktop
+
+import (
+	"fyne.io/fyne/v2"
+
+	"github.com/cvpn/cvpn/ui/i18n"
+	"github.com/cvpn/cvpn/ui/viewmodel"
+)
+
+// App puts the views together: the main window with its menu, the tray,
+// and the windows and dialogs the menu opens. The Model has one change
+// callback, so App fans it out to the window and the tray; its notices go
+// to the window's banner.
+type App struct {
+	app      fyne.App
+	m        *viewmodel.Model
+	settings *viewmodel.SettingsModel
+	opts     AppOptions
+	Window   *Window
+	Tray     *Tray
+	logs     *Logs
+}
+
+// AppOptions configure an App.
+type AppOptions struct {
+	Version, Build string
+	// Window and Tray are passed on to their views (Do hooks for tests).
+	Window Options
+	Tray   TrayOptions
+	Logs   LogsOptions
+}
+
+// NewApp builds the app's views over m on a (call it on Fyne's goroutine)
+// and attaches the tray when the driver has one. The caller starts and
+// closes m, and shows the window.
+func NewApp(a fyne.App, m *viewmodel.Model, settings *viewmodel.SettingsModel, o AppOptions) *App {
+	x := &App{app: a, m: m, settings: settings, opts: o}
+	x.Window = New(a, m, o.Window)
+	x.Tray = NewTray(m, x.Window.Show, a.Quit, o.Tray)
+	m.OnChange(func() {
+		x.Window.Changed()
+		x.Tray.Changed()
+	})
+	m.OnNotice(x.Window.ShowNotice)
+	x.Window.Fyne().SetMainMenu(x.menu())
+	x.Tray.Attach(a)
+	return x
+}
+
+// menu is the main window's menu. Quit is Fyne's own (the last item of the
+// first menu), which ends the app; the service keeps any tunnel running.
+func (x *App) menu() *fyne.MainMenu {
+	return fyne.NewMainMenu(
+		fyne.NewMenu(i18n.T("menu.profile"),
+			fyne.NewMenuItem(i18n.T("profile.import"), x.Window.importFile),
+			fyne.NewMenuItemSeparator(),
+			fyne.NewMenuItem(i18n.T("menu.logs"), x.ShowLogs),
+			fyne.NewMenuItem(i18n.T("menu.settings"), x.ShowSettings),
+		),
+		fyne.NewMenu(i18n.T("menu.help"),
+			fyne.NewMenuItem(i18n.T("menu.about"), x.ShowAbout),
+		),
+	)
+}
+
+// ShowLogs opens the log window, or brings the open one forward.
+func (x *App) ShowLogs() {
+	if x.logs == nil || x.logs.ctx.Err() != nil { // none yet, or closed
+		x.logs = NewLogs(x.app, x.m, x.opts.Logs)
+	}
+	x.logs.Show()
+}
+
+// ShowSettings opens the settings dialog over the main window.
+func (x *App) ShowSettings() { ShowSettings(x.Window.Fyne(), x.settings) }
+
+// ShowAbout opens the About dialog over the main window.
+func (x *App) ShowAbout() { ShowAbout(x.Window.Fyne(), x.opts.Version, x.opts.Build) }
+
+// Close closes the log window and the main window; the Model is the
+// caller's.
+func (x *App) Close() {
+	if x.logs != nil {
+		x.logs.Close()
+	}
+	x.Window.Close()
+}

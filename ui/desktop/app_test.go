@@ -1,0 +1,129 @@
+package desktop
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/cvpn/cvpn/service/api"
+	"github.com/cvpn/cvpn/ui/i18n"
+	"github.com/cvpn/cvpn/ui/viewmodel"
+	"github.com/cvpn/cvpn/ui/viewmodel/viewmodeltest"
+)
+
+// appHarness is a whole App over the fake backend on the test driver;
+// every view's redraws queue up and run on the test's goroutine.
+type appHarness struct {
+	t     *testing.T
+	a     fyne.App
+	b     *viewmodeltest.Backend
+	m     *viewmodel.Model
+	x     *App
+	queue chan func()
+}
+
+func startApp(t *testing.T) *appHarness {
+	t.Helper()
+	h := &appHarness{t: t, a: test.NewTempApp(t), b: viewmodeltest.New(viewmodeltest.Entry("corp", false)), queue: make(chan func(), 256)}
+	do := func(f func()) { h.queue <- f }
+	h.m = viewmodel.New(h.b, viewmodel.Options{})
+	settings := viewmodel.LoadSettings(filepath.Join(t.TempDir(), "settings.json"))
+	h.x = NewApp(h.a, h.m, settings, AppOptions{Version: "1.2.3", Build: "abc",
+		Window: Options{Do: do}, Tray: TrayOptions{Do: do}, Logs: LogsOptions{Do: do}})
+	h.m.Start()
+	t.Cleanup(func() {
+		h.x.Close()
+		h.m.Close()
+	})
+	return h
+}
+
+// waitFor runs queued redraws until cond holds.
+func (h *appHarness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	timeout := time.After(5 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.queue:
+			f()
+		case <-timeout:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func menuLabels(m *fyne.Menu) []string {
+	var out []string
+	for _, it := range m.Items {
+		if !it.IsSeparator {
+			out = append(out, it.Label)
+		}
+	}
+	return out
+}
+
+// The main window's menu opens the logs, settings and About, in the
+// user's language.
+func TestAppMenu(t *testing.T) {
+	t.Cleanup(func() { _ = i18n.SetLanguage("") })
+	for _, tt := range []struct {
+		lang        string
+		profile     []string // nil: as the catalog says
+		help, about string
+	}{
+		{i18n.English, []string{"Import…", "Logs", "Settings…"}, "Help", "About cvpn"},
+		{i18n.Japanese, nil, "ヘルプ", "cvpn について"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			if err := i18n.SetLanguage(tt.lang); err != nil {
+				t.Fatal(err)
+			}
+			h := startApp(t)
+			mm := h.x.Window.Fyne().MainMenu()
+			if mm == nil || len(mm.Items) != 2 {
+				t.Fatalf("main menu %+v", mm)
+			}
+			want := []string{i18n.T("profile.import"), i18n.T("menu.logs"), i18n.T("menu.settings")}
+			if tt.profile != nil && !slices.Equal(want, tt.profile) {
+				t.Fatalf("catalog gives %q, want %q", want, tt.profile)
+			}
+			if got := menuLabels(mm.Items[0]); !slices.Equal(got, want) || mm.Items[0].Label != i18n.T("menu.profile") {
+				t.Errorf("%s menu %q, want %q", mm.Items[0].Label, got, want)
+			}
+			if got := menuLabels(mm.Items[1]); mm.Items[1].Label != tt.help || !slices.Equal(got, []string{tt.about}) {
+				t.Errorf("%s menu %q", mm.Items[1].Label, got)
+			}
+		})
+	}
+}
+
+// The menu's items open their views: one Logs window however often it is
+// asked for, and About over the main window.
+func TestAppMenuOpensViews(t *testing.T) {
+	h := startApp(t)
+	windows := len(h.a.Driver().AllWindows())
+	h.x.ShowLogs()
+	h.x.ShowLogs()
+	if n := len(h.a.Driver().AllWindows()); n != windows+1 {
+		t.Errorf("%d windows after opening the logs twice, want %d", n, windows+1)
+	}
+	h.x.ShowAbout()
+	if h.x.Window.Fyne().Canvas().Overlays().Top() == nil {
+		t.Error("About opened no dialog over the main window")
+	}
+}
+
+// One change of the Model reaches both the window and the tray.
+func TestAppFansOutChanges(t *testing.T) {
+	h := startApp(t)
+	h.b.SetConnect(connectsTo(api.Status{IPv4: "10.8.0.2"}, time.Now()))
+	h.waitFor("the profile", func() bool { return slices.Contains(menuLabels(h.x.Tray.Menu()), "Connect corp") })
+	h.m.Connect("corp")
+	h.waitFor("the tray and the window to show the tunnel up", func() bool {
+		return slices.Contains(menuLabels(h.x.Tray.Menu()), "Disconnect corp") && h.x.Window.details.primary.Text == i18n.T("action.disconnect")
+	})
+}

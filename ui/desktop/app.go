@@ -28,6 +28,9 @@ type AppOptions struct {
 	Window Options
 	Tray   TrayOptions
 	Logs   LogsOptions
+	// Notify sends a desktop notification; nil is the app's
+	// SendNotification (D-Bus notifications on Linux).
+	Notify func(*fyne.Notification)
 }
 
 // NewApp builds the app's views over m on a (call it on Fyne's goroutine)
@@ -41,7 +44,22 @@ func NewApp(a fyne.App, m *viewmodel.Model, settings *viewmodel.SettingsModel, o
 		x.Window.Changed()
 		x.Tray.Changed()
 	})
-	m.OnNotice(x.Window.ShowNotice)
+	// Notices come from the Model's goroutines: draw them on Fyne's.
+	do, notify := o.Window.Do, o.Notify
+	if do == nil {
+		do = fyne.Do
+	}
+	if notify == nil {
+		notify = a.SendNotification
+	}
+	m.OnNotice(func(n viewmodel.Notice) {
+		do(func() {
+			x.Window.ShowNotice(n)
+			if msg := notification(n); msg != nil {
+				notify(msg)
+			}
+		})
+	})
 	x.Window.Fyne().SetMainMenu(x.menu())
 	x.Tray.Attach(a)
 	return x
@@ -84,4 +102,24 @@ func (x *App) Close() {
 		x.logs.Close()
 	}
 	x.Window.Close()
+}
+
+// notification is the desktop notification for n, in the user's language:
+// a tunnel up, down, failed (with the cause and its fix), or a warning
+// from the service.
+func notification(n viewmodel.Notice) *fyne.Notification {
+	data := map[string]any{"Profile": n.Profile, "Cause": n.Text}
+	switch n.Kind {
+	case viewmodel.NoticeConnected:
+		return fyne.NewNotification(i18n.T("notify.connected.title"), i18n.TD("notify.connected.body", data))
+	case viewmodel.NoticeDisconnected:
+		return fyne.NewNotification(i18n.T("notify.disconnected.title"), i18n.TD("notify.disconnected.body", data))
+	case viewmodel.NoticeFailed:
+		return fyne.NewNotification(i18n.T("notify.failed.title"), i18n.TD("notify.failed.body", data))
+	case viewmodel.NoticeWarning:
+		if n.Text != "" {
+			return fyne.NewNotification(i18n.T("main.title"), n.Text)
+		}
+	}
+	return nil
 }

@@ -24,6 +24,7 @@ type appHarness struct {
 	m     *viewmodel.Model
 	x     *App
 	queue chan func()
+	sent  []*fyne.Notification
 }
 
 func startApp(t *testing.T) *appHarness {
@@ -33,7 +34,8 @@ func startApp(t *testing.T) *appHarness {
 	h.m = viewmodel.New(h.b, viewmodel.Options{})
 	settings := viewmodel.LoadSettings(filepath.Join(t.TempDir(), "settings.json"))
 	h.x = NewApp(h.a, h.m, settings, AppOptions{Version: "1.2.3", Build: "abc",
-		Window: Options{Do: do}, Tray: TrayOptions{Do: do}, Logs: LogsOptions{Do: do}})
+		Window: Options{Do: do}, Tray: TrayOptions{Do: do}, Logs: LogsOptions{Do: do},
+		Notify: func(n *fyne.Notification) { h.sent = append(h.sent, n) }})
 	h.m.Start()
 	t.Cleanup(func() {
 		h.x.Close()
@@ -126,4 +128,50 @@ func TestAppFansOutChanges(t *testing.T) {
 	h.waitFor("the tray and the window to show the tunnel up", func() bool {
 		return slices.Contains(menuLabels(h.x.Tray.Menu()), "Disconnect corp") && h.x.Window.details.primary.Text == i18n.T("action.disconnect")
 	})
+}
+
+// A tunnel coming up, going down, and a warning from the service each
+// send one desktop notification in the user's words; the warning shows in
+// the window's banner too.
+func TestAppNotifies(t *testing.T) {
+	h := startApp(t)
+	h.b.SetConnect(connectsTo(api.Status{IPv4: "10.8.0.2"}, time.Now()))
+	h.waitFor("the profile", func() bool { return slices.Contains(menuLabels(h.x.Tray.Menu()), "Connect corp") })
+	h.m.Connect("corp")
+	h.waitFor("the connected notification", func() bool { return len(h.sent) == 1 })
+	if n := h.sent[0]; n.Title != "Connected" || n.Content != "corp is connected." {
+		t.Errorf("notification %q / %q", n.Title, n.Content)
+	}
+	h.b.Emit(&api.Event{Kind: api.EventWarning, Tunnel: "corp", Message: "the route to 10.0.0.0/8 was put back"})
+	h.waitFor("the warning", func() bool { return len(h.sent) == 2 })
+	if n := h.sent[1]; n.Title != "cvpn" || n.Content != "the route to 10.0.0.0/8 was put back" {
+		t.Errorf("notification %q / %q", n.Title, n.Content)
+	}
+	h.waitFor("the warning in the banner", func() bool { return h.x.Window.banner.root.Visible() })
+	h.m.Disconnect("corp")
+	h.waitFor("the disconnected notification", func() bool { return len(h.sent) == 3 })
+	if n := h.sent[2]; n.Title != "Disconnected" || n.Content != "corp is disconnected." {
+		t.Errorf("notification %q / %q", n.Title, n.Content)
+	}
+}
+
+func TestNotificationWords(t *testing.T) {
+	for _, tt := range []struct {
+		n           viewmodel.Notice
+		title, body string
+	}{
+		{viewmodel.Notice{Kind: viewmodel.NoticeFailed, Profile: "corp", Text: "wrong password; check it"}, "Connection failed", "corp: wrong password; check it"},
+		{viewmodel.Notice{Kind: viewmodel.NoticeWarning}, "", ""},
+	} {
+		got := notification(tt.n)
+		if tt.title == "" {
+			if got != nil {
+				t.Errorf("%+v sent %+v", tt.n, got)
+			}
+			continue
+		}
+		if got == nil || got.Title != tt.title || got.Content != tt.body {
+			t.Errorf("%+v: %+v, want %q / %q", tt.n, got, tt.title, tt.body)
+		}
+	}
 }

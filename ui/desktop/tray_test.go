@@ -100,10 +100,13 @@ func (h *trayHarness) waitCall(call string) {
 	h.waitFor("the backend to hear "+call, func() bool { return slices.Contains(h.b.Calls(), call) })
 }
 
-// hangs is a connect that stays connecting until the Model gives up.
+// hangs is a connect that stays connecting until the Model gives up; then,
+// as the service does, the stream tells that the tunnel ended (the Model
+// may read the two events after the connect has returned).
 func hangs(ctx context.Context, b *viewmodeltest.Backend, req viewmodel.ConnectRequest) (*api.Status, error) {
 	b.Emit(&api.Event{Kind: api.EventState, Tunnel: req.Name, State: api.StateConnecting})
 	<-ctx.Done()
+	b.Emit(&api.Event{Kind: api.EventState, Tunnel: req.Name, State: api.StateDisconnected, Reason: api.ReasonCanceled})
 	return nil, context.Cause(ctx)
 }
 

@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -47,15 +48,7 @@ func startApp(t *testing.T) *appHarness {
 // waitFor runs queued redraws until cond holds.
 func (h *appHarness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	timeout := time.After(5 * time.Second)
-	for !cond() {
-		select {
-		case f := <-h.queue:
-			f()
-		case <-timeout:
-			h.t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	runQueued(h.t, h.queue, what, cond, func() string { return fmt.Sprintf("the tray menu reads %q", menuLabels(h.x.Tray.Menu())) })
 }
 
 func menuLabels(m *fyne.Menu) []string {

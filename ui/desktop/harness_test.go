@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -63,11 +64,21 @@ func startWith(t *testing.T, o Options, entries ...profile.Entry) *harness {
 // waitFor runs the queued redraws until cond holds of the window.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
+	runQueued(h.t, h.queue, what, cond, func() string {
+		return fmt.Sprintf("the window shows %q", texts(h.w.win.Canvas().Content()))
+	})
+}
+
+// runQueued runs the redraws queued on queue, as Fyne's event loop would,
+// until cond holds; after 5 s it fails t, saying what was awaited and,
+// from shown, what the view shows instead.
+func runQueued(t *testing.T, queue <-chan func(), what string, cond func() bool, shown func() string) {
+	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
 		for drained := false; !drained; {
 			select {
-			case f := <-h.queue:
+			case f := <-queue:
 				f()
 			default:
 				drained = true
@@ -77,10 +88,10 @@ func (h *harness) waitFor(what string, cond func() bool) {
 			return
 		}
 		select {
-		case f := <-h.queue:
+		case f := <-queue:
 			f()
 		case <-timeout:
-			h.t.Fatalf("timed out waiting for %s; the window shows %q", what, texts(h.w.win.Canvas().Content()))
+			t.Fatalf("timed out waiting for %s; %s", what, shown())
 		}
 	}
 }

@@ -3,6 +3,7 @@ package desktop
 import (
 	"context"
 	"encoding/xml"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -41,26 +42,7 @@ func startTray(t *testing.T, entries ...profile.Entry) *trayHarness {
 // waitFor runs the queued refreshes until cond holds.
 func (h *trayHarness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	timeout := time.After(5 * time.Second)
-	for {
-		for drained := false; !drained; {
-			select {
-			case f := <-h.queue:
-				f()
-			default:
-				drained = true
-			}
-		}
-		if cond() {
-			return
-		}
-		select {
-		case f := <-h.queue:
-			f()
-		case <-timeout:
-			h.t.Fatalf("timed out waiting for %s; the tray menu reads %q", what, h.labels())
-		}
-	}
+	runQueued(h.t, h.queue, what, cond, func() string { return fmt.Sprintf("the tray menu reads %q", h.labels()) })
 }
 
 // labels are the menu's items, "-" for a separator, "(off)" after a

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/service"
 	"github.com/cvpn/cvpn/service/client"
-	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
 	"github.com/cvpn/cvpn/tunnel/tunneltest"
@@ -90,22 +88,7 @@ func startAllowed(t *testing.T, o allowedOptions) *allowedService {
 	})
 	srv := &service.Server{Manager: as.m, Logs: dir, Sessions: src, Version: "test", Logf: log.Logf}
 	as.sock = filepath.Join(testenv.WorldDir(t), "cvpn.sock")
-	l, err := ipc.Listen(as.sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, l) }()
-	var once sync.Once
-	as.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-served; err != nil {
-				t.Errorf("serve: %v", err)
-			}
-		})
-	}
+	as.stop = serveAt(t, srv, as.sock)
 	t.Cleanup(func() {
 		as.stop()
 		_ = as.m.Close(context.Background())

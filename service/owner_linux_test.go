@@ -21,7 +21,6 @@ import (
 	"github.com/cvpn/cvpn/service"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
-	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
 	"github.com/cvpn/cvpn/tunnel/tunneltest"
@@ -165,19 +164,10 @@ func startUIDService(t *testing.T, console ...int) *uidService {
 	us.m = tunnel.NewManager(tunnel.Config{Hooks: us.os.Hooks(), Logf: log.Logf, Redact: dir.Redactor().Redact})
 	srv := &service.Server{Manager: us.m, Logs: dir, Sessions: src, Version: "test", Logf: log.Logf}
 	us.sock = filepath.Join(testenv.WorldDir(t), "cvpn.sock")
-	l, err := ipc.Listen(us.sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ctx, l) }()
+	stop := serveAt(t, srv, us.sock)
 	t.Cleanup(func() {
 		_ = us.m.Close(context.Background())
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
+		stop()
 		_ = dir.Close()
 	})
 	us.root = client.New(us.sock)

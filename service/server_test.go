@@ -78,23 +78,37 @@ func startServiceWith(t *testing.T, o serviceOptions) *testService {
 		sockDir = testenv.WorldDir(t)
 	}
 	ts.sock = filepath.Join(sockDir, "cvpn.sock")
-	l, err := ipc.Listen(ts.sock)
+	stop := serveAt(t, srv, ts.sock)
+	t.Cleanup(func() {
+		_ = m.Close(context.Background())
+		stop()
+		_ = dir.Close()
+	})
+	ts.c = client.New(ts.sock)
+	return ts
+}
+
+// serveAt serves srv on a socket at sock until the returned stop, which
+// may be called more than once and checks that Serve ended cleanly. The
+// caller orders stop among its own clean-ups.
+func serveAt(t *testing.T, srv *service.Server, sock string) (stop func()) {
+	t.Helper()
+	l, err := ipc.Listen(sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		_ = m.Close(context.Background())
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		_ = dir.Close()
-	})
-	ts.c = client.New(ts.sock)
-	return ts
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			if err := <-served; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
 }
 
 func profileText(t *testing.T) string {

@@ -60,6 +60,13 @@ type Options struct {
 	// openurl. CR_TEXT questions are announced whenever there is a
 	// Prompter.
 	WebAuth bool
+	// NoReconnect ends the session when an established connection drops
+	// (Wait returns ErrNoReconnect wrapping why) instead of reconnecting,
+	// and stops connecting after one try of each remote (as
+	// connect-retry-max 1), for users who want to see a drop rather than
+	// have it mended. Retries that belong to signing in (auth-retry, a
+	// challenge) still happen.
+	NoReconnect bool
 
 	// lookup replaces the system resolver in tests.
 	lookup func(ctx context.Context, network, host string) ([]netip.Addr, error)

@@ -30,6 +30,9 @@ var (
 	// ErrNegotiation: the server and the profile cannot agree on the data
 	// channel (cipher, key derivation, compression).
 	ErrNegotiation = errors.New("data channel negotiation failed")
+	// ErrNoReconnect: the connection dropped and Options.NoReconnect
+	// said not to retry; the wrapped error is why it dropped.
+	ErrNoReconnect = errors.New("the connection dropped and auto-reconnect is off; connect again, or turn auto-reconnect on in the settings")
 )
 
 // AuthError is an AUTH_FAILED from the server.

@@ -284,7 +284,8 @@ func errOrNil(err error) error {
 }
 
 // loop tries the remotes in order, reconnecting until something fatal
-// happens or the session is closed.
+// happens or the session is closed (or, with Options.NoReconnect, until
+// a connection drops or every remote failed once).
 func (s *Session) loop(ctx context.Context) error {
 	remotes := append([]profile.Remote(nil), s.prof.Remotes...)
 	if s.prof.RemoteRandom {
@@ -323,12 +324,18 @@ func (s *Session) loop(ctx context.Context) error {
 			return err
 		}
 		pinned = res.pin
+		if res.connected && s.opts.NoReconnect {
+			if res.err == nil {
+				return ErrNoReconnect
+			}
+			return fmt.Errorf("%w (%w)", ErrNoReconnect, res.err)
+		}
 		if advance {
 			failures++
 			idx = (idx + 1) % len(remotes)
 			if idx == 0 {
 				rounds++
-				if m := s.prof.ConnectRetryMax; m > 0 && rounds >= m {
+				if m := s.prof.ConnectRetryMax; (m > 0 && rounds >= m) || s.opts.NoReconnect {
 					return &UnreachableError{Attempts: attempts, Last: res.err}
 				}
 			}

@@ -97,9 +97,11 @@ func Run(ctx context.Context, cfg Config) error {
 		Version:  "cvpn " + cfg.Version,
 		Logf:     log.Logf,
 		Debugf:   debugf,
-		Redact:   dir.Redactor().Redact,
-		ConnLog:  dir.Connections(),
-		Guard:    func(ctx context.Context) error { return userguard.Check(ctx, src) },
+		// A connect may ask for its tunnel's detail (log level debug).
+		RequestDebugf: dir.Logger(true).Debugf,
+		Redact:        dir.Redactor().Redact,
+		ConnLog:       dir.Connections(),
+		Guard:         func(ctx context.Context) error { return userguard.Check(ctx, src) },
 	})
 	log.Logf("service %s starting (pid %d)", cfg.Version, os.Getpid())
 	// Listen first: it fails when another service is running, and that

@@ -38,6 +38,9 @@ var reasons = []struct {
 	{api.ReasonNegotiation, is(openvpn.ErrNegotiation)},
 	{api.ReasonCanceled, is(openvpn.ErrCanceled, context.Canceled)},
 	{api.ReasonNetworkError, isNetwork},
+	// A drop with auto-reconnect off whose cause is none of the above
+	// (ping-restart, a server's restart) is the connection breaking.
+	{api.ReasonNetworkError, is(openvpn.ErrNoReconnect)},
 }
 
 // ReasonOf classifies err, the cause of a tunnel being in state, as the

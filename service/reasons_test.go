@@ -46,6 +46,8 @@ func TestReasonOf(t *testing.T) {
 		{"negotiation", wrap(openvpn.ErrNegotiation), api.StateDisconnected, api.ReasonNegotiation},
 		{"socket", &net.OpError{Op: "read", Net: "udp", Err: syscall.ECONNREFUSED}, api.StateDisconnected, api.ReasonNetworkError},
 		{"engine's reconnect cause", errors.New("no packets from the server (ping-restart)"), api.StateReconnecting, api.ReasonNetworkError},
+		{"drop, auto-reconnect off", fmt.Errorf("%w (%w)", openvpn.ErrNoReconnect, errors.New("no packets from the server (ping-restart)")), api.StateDisconnected, api.ReasonNetworkError},
+		{"server end, auto-reconnect off", fmt.Errorf("%w (%w)", openvpn.ErrNoReconnect, openvpn.ErrServerEnded), api.StateDisconnected, api.ReasonServerExit},
 		{"anything else", errors.New("tun device busy"), api.StateDisconnected, api.ReasonOther},
 	}
 	for _, tt := range tests {

@@ -228,6 +228,13 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, api.CodeBadRequest, "connect: "+err.Error())
 		return
 	}
+	switch body.LogLevel {
+	case "", api.LogLevelInfo, api.LogLevelDebug:
+	default:
+		writeError(w, http.StatusBadRequest, api.CodeBadRequest, fmt.Sprintf("connect: unknown log level %q; use %q or %q",
+			body.LogLevel, api.LogLevelInfo, api.LogLevelDebug))
+		return
+	}
 	if n := len(body.Profile); n > profile.MaxProfileSize {
 		writeError(w, http.StatusBadRequest, api.CodeInvalidProfile, fmt.Sprintf(
 			"connect: the profile is %s (%d bytes), more than the %s (%d bytes) a profile may have; check that you picked the right file",
@@ -250,6 +257,8 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		Owner:         pr.UID,
 		EnforceRoutes: body.EnforceRoutes,
 		WebAuth:       body.WebAuth,
+		NoReconnect:   body.NoReconnect,
+		Debug:         body.LogLevel == api.LogLevelDebug,
 	})
 	if err != nil {
 		if goneAway(r, err) {

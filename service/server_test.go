@@ -69,7 +69,8 @@ func startServiceWith(t *testing.T, o serviceOptions) *testService {
 	log := dir.Logger(false)
 	m := tunnel.NewManager(tunnel.Config{
 		Hooks: ts.os.Hooks(), Logf: log.Logf, Redact: dir.Redactor().Redact, ConnLog: dir.Connections(),
-		Guard: func(ctx context.Context) error { return userguard.Check(ctx, src) },
+		RequestDebugf: dir.Logger(true).Debugf, // as Run sets it
+		Guard:         func(ctx context.Context) error { return userguard.Check(ctx, src) },
 	})
 	srv := &service.Server{Manager: m, Logs: dir, Sessions: src, Version: "test", Logf: log.Logf,
 		Backend: func() string { return "fake" }}
@@ -250,6 +251,10 @@ func TestAPIRefusals(t *testing.T) {
 			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "../../etc/x", Profile: good})
 			return err
 		}, api.CodeBadRequest, 400, "invalid profile name"},
+		{"unknown log level", func() error {
+			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "loud", Profile: good, LogLevel: "trace"})
+			return err
+		}, api.CodeBadRequest, 400, `unknown log level "trace"; use "info" or "debug"`},
 		{"already connected", func() error {
 			_, err := ts.c.Connect(ctx, api.ConnectBody{Name: "up", Profile: good})
 			return err

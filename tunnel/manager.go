@@ -86,6 +86,11 @@ type Config struct {
 	// connect --foreground --verbose); Debugf, if set, packet-level detail.
 	// Either may be nil.
 	Logf, Debugf logs.Func
+	// RequestDebugf receives the packet-level detail of the tunnels whose
+	// Request.Debug asks for it, when Debugf is nil (so the user can turn
+	// it on for one connection without restarting the service); nil
+	// ignores Request.Debug.
+	RequestDebugf logs.Func
 	// Redact cleans text published as log events (logs.Redactor.Redact);
 	// the diagnostic log redacts by itself.
 	Redact func(string) string
@@ -190,6 +195,12 @@ type Request struct {
 	// removes them (see routewatch.go); without it they are only
 	// reported.
 	EnforceRoutes bool
+	// NoReconnect is openvpn.Options.NoReconnect: the tunnel ends when its
+	// connection drops.
+	NoReconnect bool
+	// Debug sends this tunnel's packet-level detail to
+	// Config.RequestDebugf.
+	Debug bool
 }
 
 // Connect starts a tunnel for req.Profile and returns once its session is
@@ -288,8 +299,14 @@ func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
 		Version:     m.cfg.Version,
 		NoKeyExport: req.NoKeyExport,
 		WebAuth:     req.WebAuth,
+		NoReconnect: req.NoReconnect,
 	}
-	if m.cfg.Debugf != nil {
+	t.debug = m.cfg.Debugf
+	if t.debug == nil && req.Debug && m.cfg.RequestDebugf != nil {
+		t.debug = m.cfg.RequestDebugf
+		t.logf("debug logging on for this connection, as asked")
+	}
+	if t.debug != nil {
 		opts.Debugf = t.debugf
 	}
 	// The session outlives the request that started it.

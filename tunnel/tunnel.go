@@ -60,6 +60,7 @@ type Tunnel struct {
 	sess   Session
 	cancel context.CancelFunc
 	done   chan struct{} // closed when watch has undone everything
+	debug  logs.Func     // packet-level detail's sink, nil for none
 
 	mu      sync.Mutex
 	st      Status
@@ -407,5 +408,5 @@ func (t *Tunnel) logf(format string, args ...any) {
 }
 
 func (t *Tunnel) debugf(format string, args ...any) {
-	t.m.cfg.Debugf(t.name+": "+format, args...)
+	t.debug(t.name+": "+format, args...)
 }

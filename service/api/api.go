@@ -29,7 +29,21 @@ type ConnectBody struct {
 	// the page in a browser, so the server may offer sign-in on a web
 	// page (OpenVPN's WEB_AUTH).
 	WebAuth bool `json:"web_auth,omitempty"`
+	// NoReconnect ends the tunnel when its connection drops, instead of
+	// reconnecting: its last state says so (the user's auto-reconnect
+	// setting, off).
+	NoReconnect bool `json:"no_reconnect,omitempty"`
+	// LogLevel is LogLevelInfo ("" too) or LogLevelDebug, which logs this
+	// tunnel's packet-level detail in the service's diagnostic log, within
+	// the log's usual size limits. Any other value is refused.
+	LogLevel string `json:"log_level,omitempty"`
 }
+
+// Log levels of ConnectBody.LogLevel.
+const (
+	LogLevelInfo  = "info"
+	LogLevelDebug = "debug"
+)
 
 // DisconnectBody names the tunnel to stop; empty stops all of them.
 type DisconnectBody struct {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cvpn/cvpn/service/api"
 )
 
 // Settings are the user's own preferences, kept in settings.json in the
@@ -41,8 +43,8 @@ type Settings struct {
 
 // Log levels of Settings.LogLevel (and of api.ConnectBody.LogLevel).
 const (
-	LogInfo  = "info"
-	LogDebug = "debug"
+	LogInfo  = api.LogLevelInfo
+	LogDebug = api.LogLevelDebug
 )
 
 // Languages are the values Settings.Language accepts besides "".

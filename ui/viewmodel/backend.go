@@ -83,8 +83,12 @@ type Service struct {
 	Client *client.Client
 	Store  *profile.Store
 	// Browser returns the browser command of the settings ("" for the
-	// system's); nil means "".
+	// system's); nil means Settings' (or "" without Settings).
 	Browser func() string
+	// Settings, when set, are read at each connect: auto-reconnect and
+	// the log level travel with the request, so a change applies to the
+	// next connect without restarting anything.
+	Settings *SettingsModel
 	// Logf receives what the sign-in does (never secrets); nil discards.
 	Logf func(format string, args ...any)
 	// Version is cvpn's, for the facts of the diagnostics bundle.
@@ -141,7 +145,11 @@ func (s *Service) Connect(ctx context.Context, req ConnectRequest) (*api.Status,
 	if req.Ask != nil {
 		ans.Ask = &rememberAsker{Asker: req.Ask, ans: ans, remember: req.Remember}
 	}
-	return usersession.Connect(ctx, s.Client, api.ConnectBody{Name: p.Name, Profile: string(p.Inlined())},
+	body := api.ConnectBody{Name: p.Name, Profile: string(p.Inlined())}
+	if s.Settings != nil {
+		body.NoReconnect, body.LogLevel = !s.Settings.AutoReconnect(), s.Settings.LogLevel()
+	}
+	return usersession.Connect(ctx, s.Client, body,
 		usersession.ConnectOptions{Answerer: ans, OnAnswerError: func(err error) { s.logf("sign-in: %v", err) }})
 }
 
@@ -208,10 +216,13 @@ func (s *Service) ExportDiagnostics(ctx context.Context, path string) error {
 }
 
 func (s *Service) browser() string {
-	if s.Browser == nil {
-		return ""
+	switch {
+	case s.Browser != nil:
+		return s.Browser()
+	case s.Settings != nil:
+		return s.Settings.Browser()
 	}
-	return s.Browser()
+	return ""
 }
 
 func (s *Service) logf(format string, args ...any) {

@@ -108,9 +108,10 @@ func TestServiceNotRunningReal(t *testing.T) {
 // a username and password, and an answer connects the tunnel, or ends it
 // with the decline's reason.
 type fakeService struct {
-	answers chan api.AnswerBody
-	mu      sync.Mutex
-	subs    []chan api.Event
+	answers  chan api.AnswerBody
+	mu       sync.Mutex
+	subs     []chan api.Event
+	connects []api.ConnectBody
 }
 
 func (f *fakeService) send(ev api.Event) {
@@ -146,6 +147,9 @@ func startService(t *testing.T) (*fakeService, *client.Client) {
 	mux.HandleFunc("POST "+api.PathConnect, func(w http.ResponseWriter, r *http.Request) {
 		var body api.ConnectBody
 		_ = json.NewDecoder(r.Body).Decode(&body)
+		f.mu.Lock()
+		f.connects = append(f.connects, body)
+		f.mu.Unlock()
 		_ = json.NewEncoder(w).Encode(api.Status{Profile: body.Name, State: api.StateIdle})
 		p := &api.Prompt{ID: "p1", Tunnel: body.Name, Kind: api.PromptUserPass, AskUsername: true, AskPassword: true}
 		f.send(api.Event{Kind: api.EventPrompt, Tunnel: body.Name, Prompt: p})

@@ -3,6 +3,7 @@ package desktop
 import (
 	"fyne.io/fyne/v2"
 
+	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/ui/i18n"
 	"github.com/cvpn/cvpn/ui/viewmodel"
 )
@@ -19,6 +20,7 @@ type App struct {
 	Window   *Window
 	Tray     *Tray
 	logs     *Logs
+	do       func(func()) // runs on Fyne's goroutine
 }
 
 // AppOptions configure an App.
@@ -52,6 +54,7 @@ func NewApp(a fyne.App, m *viewmodel.Model, settings *viewmodel.SettingsModel, o
 	if notify == nil {
 		notify = a.SendNotification
 	}
+	x.do = do
 	m.OnNotice(func(n viewmodel.Notice) {
 		do(func() {
 			x.Window.ShowNotice(n)
@@ -81,6 +84,33 @@ func (x *App) menu() *fyne.MainMenu {
 	)
 }
 
+// StartUp connects the profile the settings choose to connect at start
+// (the policy's choice over the user's), unless it is already connected
+// or connecting: a second start of the app, or a tunnel the service kept
+// while the app was closed, is left alone. A profile that is not among
+// the stored ones is not guessed at; the window says so instead. Call it
+// once, after the Model's first load, so the rows are known.
+func (x *App) StartUp() {
+	if x.settings == nil {
+		return
+	}
+	name := x.settings.ConnectAtStart()
+	if name == "" {
+		return
+	}
+	for _, r := range x.m.View().Rows {
+		if r.Name != name || r.Unstored {
+			continue
+		}
+		if !r.Connecting && r.State == api.StateDisconnected {
+			x.m.Connect(name)
+		}
+		return
+	}
+	text := i18n.TD("settings.connect_at_start.missing", map[string]any{"Profile": name})
+	x.do(func() { x.Window.ShowNotice(viewmodel.Notice{Kind: viewmodel.NoticeWarning, Text: text}) })
+}
+
 // ShowLogs opens the log window, or brings the open one forward.
 func (x *App) ShowLogs() {
 	if x.logs == nil || x.logs.ctx.Err() != nil { // none yet, or closed
@@ -89,8 +119,20 @@ func (x *App) ShowLogs() {
 	x.logs.Show()
 }
 
-// ShowSettings opens the settings dialog over the main window.
-func (x *App) ShowSettings() { ShowSettings(x.Window.Fyne(), x.settings) }
+// ShowSettings opens the settings dialog over the main window, with the
+// stored profiles to choose the one to connect at start.
+func (x *App) ShowSettings() { ShowSettings(x.Window.Fyne(), x.settings, x.profileNames()) }
+
+// profileNames are the stored profiles (not tunnels started from a file).
+func (x *App) profileNames() []string {
+	var names []string
+	for _, r := range x.m.View().Rows {
+		if !r.Unstored {
+			names = append(names, r.Name)
+		}
+	}
+	return names
+}
 
 // ShowAbout opens the About dialog over the main window.
 func (x *App) ShowAbout() { ShowAbout(x.Window.Fyne(), x.opts.Version, x.opts.Build) }

@@ -4,16 +4,20 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/cvpn/cvpn/policy"
+	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/ui/i18n"
 	"github.com/cvpn/cvpn/ui/viewmodel"
 	"github.com/cvpn/cvpn/ui/viewmodel/viewmodeltest"
+	"github.com/cvpn/cvpn/usersession"
 )
 
 // appHarness is a whole App over the fake backend on the test driver;
@@ -29,11 +33,15 @@ type appHarness struct {
 }
 
 func startApp(t *testing.T) *appHarness {
+	return startAppWith(t, viewmodel.LoadSettings(filepath.Join(t.TempDir(), "settings.json")), viewmodeltest.Entry("corp", false))
+}
+
+// startAppWith starts an App over settings and a backend holding entries.
+func startAppWith(t *testing.T, settings *viewmodel.SettingsModel, entries ...profile.Entry) *appHarness {
 	t.Helper()
-	h := &appHarness{t: t, a: test.NewTempApp(t), b: viewmodeltest.New(viewmodeltest.Entry("corp", false)), queue: make(chan func(), 256)}
+	h := &appHarness{t: t, a: test.NewTempApp(t), b: viewmodeltest.New(entries...), queue: make(chan func(), 256)}
 	do := func(f func()) { h.queue <- f }
 	h.m = viewmodel.New(h.b, viewmodel.Options{})
-	settings := viewmodel.LoadSettings(filepath.Join(t.TempDir(), "settings.json"))
 	h.x = NewApp(h.a, h.m, settings, AppOptions{Version: "1.2.3", Build: "abc",
 		Window: Options{Do: do}, Tray: TrayOptions{Do: do}, Logs: LogsOptions{Do: do},
 		Notify: func(n *fyne.Notification) { h.sent = append(h.sent, n) }})
@@ -167,4 +175,83 @@ func TestNotificationWords(t *testing.T) {
 			t.Errorf("%+v: %+v, want %q / %q", tt.n, got, tt.title, tt.body)
 		}
 	}
+}
+
+// StartUp connects the profile chosen to connect at start, the policy's
+// over the user's, once the rows are known; it leaves alone a tunnel
+// already up, and says so when the chosen profile does not exist.
+func TestAppStartUpConnectsTheChosenProfile(t *testing.T) {
+	tests := []struct {
+		name      string
+		user      string // the user's connect_at_start
+		policy    string
+		upAlready bool   // corp is connected before StartUp
+		want      string // the profile connected by StartUp, "" none
+		missing   string // the profile the window says is missing
+	}{
+		{name: "none chosen", policy: `{}`},
+		{name: "user's choice", user: "corp", policy: `{}`, want: "corp"},
+		{name: "policy's over the user's", user: "home", policy: `{"connect_at_start": "corp"}`, want: "corp"},
+		{name: "policy says none", user: "corp", policy: `{"connect_at_start": ""}`},
+		{name: "already connected", user: "corp", policy: `{}`, upAlready: true},
+		{name: "unknown profile", user: "gone", policy: `{}`, missing: "gone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inLanguage(t, "en")
+			path := filepath.Join(t.TempDir(), "settings.json")
+			if err := usersession.SaveSettings(path, usersession.Settings{ConnectAtStart: tt.user}); err != nil {
+				t.Fatal(err)
+			}
+			settings := viewmodel.OpenSettings(path, viewmodel.SettingsOptions{Policy: mustPolicy(t, tt.policy),
+				Autostart: func(bool) error { return nil }})
+			h := startAppWith(t, settings, viewmodeltest.Entry("corp", false), viewmodeltest.Entry("home", false))
+			h.b.SetConnect(connectsTo(api.Status{IPv4: "10.8.0.2"}, time.Now()))
+			h.waitFor("the profiles", func() bool { return len(h.m.View().Rows) == 2 })
+			if tt.upAlready {
+				h.m.Connect("corp")
+				h.waitFor("corp up", func() bool { return slices.Contains(menuLabels(h.x.Tray.Menu()), "Disconnect corp") })
+			}
+			before := len(connects(h.b))
+			h.x.StartUp()
+			if tt.want != "" {
+				h.waitFor(tt.want+" up", func() bool {
+					return slices.Contains(menuLabels(h.x.Tray.Menu()), "Disconnect "+tt.want)
+				})
+			}
+			if tt.missing != "" {
+				h.waitFor("the missing profile's notice", func() bool {
+					return h.x.Window.notice != nil && strings.Contains(h.x.Window.notice.cause, tt.missing)
+				})
+			}
+			got := connects(h.b)[before:]
+			want := []string{}
+			if tt.want != "" {
+				want = []string{"connect " + tt.want}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("StartUp connected %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// connects are the backend's connect calls so far.
+func connects(b *viewmodeltest.Backend) []string {
+	out := []string{}
+	for _, c := range b.Calls() {
+		if strings.HasPrefix(c, "connect ") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func mustPolicy(t *testing.T, text string) *policy.Policy {
+	t.Helper()
+	p, err := policy.Decode(strings.NewReader(text), "/etc/cvpn/policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

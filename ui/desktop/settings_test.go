@@ -28,7 +28,7 @@ func settingsAt(t *testing.T, content string) (*viewmodel.SettingsModel, string)
 // openSettings shows the dialog over m; closed reports whether it is gone.
 func openSettings(t *testing.T, m *viewmodel.SettingsModel) (f *settingsForm, top fyne.CanvasObject, closed func() bool) {
 	t.Helper()
-	top, w := dialogIn(t, func(w fyne.Window) { f = showSettings(w, m) })
+	top, w := dialogIn(t, func(w fyne.Window) { f = showSettings(w, m, nil) })
 	return f, top, func() bool { return w.Canvas().Overlays().Top() == nil }
 }
 

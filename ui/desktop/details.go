@@ -55,9 +55,12 @@ func newDetails(onPrimary func()) *details {
 		form.Add(caption)
 		form.Add(value)
 	}
-	d.body = container.NewVBox(d.title, form, d.note, container.NewHBox(layout.NewSpacer(), d.primary))
+	// The name and the one action head the pane, outside the scroll, so
+	// Connect is in sight however small the window.
+	header := container.NewBorder(nil, nil, nil, d.primary, d.title)
+	d.body = container.NewBorder(header, nil, nil, nil, container.NewVScroll(container.NewVBox(form, d.note)))
 	d.body.Hide()
-	d.root = container.NewStack(container.NewCenter(d.empty), container.NewVScroll(d.body))
+	d.root = container.NewStack(container.NewCenter(d.empty), d.body)
 	return d
 }
 

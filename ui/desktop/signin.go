@@ -63,6 +63,22 @@ func (d *signIn) show(s *viewmodel.SignIn, now time.Time) {
 	}
 	d.reveal()
 	d.dlg.Show()
+	// Typing goes where the dialog asks first: a user who just clicked
+	// Connect types the password without reaching for the mouse.
+	if e := d.firstToFill(); e != nil {
+		d.parent.Canvas().Focus(e)
+	}
+}
+
+// firstToFill is the first entry still empty (the username may be known
+// already), or nil for a dialog without entries.
+func (d *signIn) firstToFill() *widget.Entry {
+	for _, e := range []*widget.Entry{d.username, d.password, d.response} {
+		if e != nil && e.Text == "" {
+			return e
+		}
+	}
+	return nil
 }
 
 // close hides the dialog without answering: the question is gone already.

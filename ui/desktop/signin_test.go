@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/ui/i18n"
@@ -78,10 +79,13 @@ func TestSignInDialogsAnswer(t *testing.T) {
 		name   string
 		prompt api.Prompt
 		title  string
-		fill   func(t *testing.T, d *signIn)
-		want   asked
+		// focus is the entry typing goes to when the dialog opens.
+		focus func(d *signIn) *widget.Entry
+		fill  func(t *testing.T, d *signIn)
+		want  asked
 	}{{
 		name:   "password, username known, remembered",
+		focus:  func(d *signIn) *widget.Entry { return d.password },
 		prompt: api.Prompt{Kind: api.PromptUserPass, Username: "alice", AskUsername: true, AskPassword: true},
 		title:  "Sign in to corp",
 		fill: func(t *testing.T, d *signIn) {
@@ -97,6 +101,7 @@ func TestSignInDialogsAnswer(t *testing.T) {
 		want: asked{answer: usersession.Answer{Username: "alice", Password: "s3cret"}, remember: true},
 	}, {
 		name:   "username and password typed",
+		focus:  func(d *signIn) *widget.Entry { return d.username },
 		prompt: api.Prompt{Kind: api.PromptUserPass, AskUsername: true, AskPassword: true},
 		title:  "Sign in to corp",
 		fill: func(_ *testing.T, d *signIn) {
@@ -105,7 +110,8 @@ func TestSignInDialogsAnswer(t *testing.T) {
 		},
 		want: asked{answer: usersession.Answer{Username: "bob", Password: "pw"}},
 	}, {
-		name: "static challenge shown while typed",
+		name:  "static challenge shown while typed",
+		focus: func(d *signIn) *widget.Entry { return d.password },
 		prompt: api.Prompt{Kind: api.PromptUserPass, Username: "alice", AskPassword: true,
 			Challenge: "Enter your PIN", Echo: true},
 		title: "Enter your PIN",
@@ -122,6 +128,7 @@ func TestSignInDialogsAnswer(t *testing.T) {
 		want: asked{answer: usersession.Answer{Username: "alice", Password: "pw", Response: "1234"}},
 	}, {
 		name:   "dynamic challenge hidden while typed",
+		focus:  func(d *signIn) *widget.Entry { return d.response },
 		prompt: api.Prompt{Kind: api.PromptChallenge, Challenge: "Enter the code from your token"},
 		title:  "Additional verification",
 		fill: func(t *testing.T, d *signIn) {
@@ -133,6 +140,7 @@ func TestSignInDialogsAnswer(t *testing.T) {
 		want: asked{answer: usersession.Answer{Response: "654321"}},
 	}, {
 		name:   "passphrase remembered",
+		focus:  func(d *signIn) *widget.Entry { return d.password },
 		prompt: api.Prompt{Kind: api.PromptPassphrase},
 		title:  "Unlock the private key",
 		fill: func(_ *testing.T, d *signIn) {
@@ -142,6 +150,7 @@ func TestSignInDialogsAnswer(t *testing.T) {
 		want: asked{answer: usersession.Answer{Password: "key pass"}, remember: true},
 	}, {
 		name:   "proxy",
+		focus:  func(d *signIn) *widget.Entry { return d.username },
 		prompt: api.Prompt{Kind: api.PromptProxy, Proxy: "proxy.example.com:3128"},
 		title:  "The proxy proxy.example.com:3128 needs a username and password.",
 		fill: func(_ *testing.T, d *signIn) {
@@ -156,6 +165,9 @@ func TestSignInDialogsAnswer(t *testing.T) {
 			h.b.SetConnect(asking(c.prompt, got))
 			h.m.Connect("corp")
 			h.waitDialog(c.title)
+			if want := c.focus(h.w.signIn); h.w.win.Canvas().Focused() != want {
+				t.Errorf("focus is on %v, want the first entry to fill", h.w.win.Canvas().Focused())
+			}
 			c.fill(t, h.w.signIn)
 			h.tapButton(h.overlay(), "Sign in")
 			if a := h.receive(got); a != c.want {

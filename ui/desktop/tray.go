@@ -89,8 +89,8 @@ func (t *Tray) Attach(a fyne.App) {
 	d.SetSystemTrayMenu(t.menu)
 }
 
-// Menu is the tray's current menu. A change of the profiles, their state
-// or the language makes a new one; otherwise it is the same menu.
+// Menu is the tray's menu. A change of the profiles, their state or the
+// language gives it new items; otherwise its items stay as they were.
 func (t *Tray) Menu() *fyne.Menu { return t.menu }
 
 // Icon is the icon for the tunnels' overall state.
@@ -125,7 +125,14 @@ func (t *Tray) Refresh() {
 		return
 	}
 	t.drawn = key
-	t.menu = t.build(v)
+	// One Menu for the tray's life, its items replaced: Fyne's driver
+	// draws the first menu it was given once its tray is up, which may
+	// be after later menus were set, and then it draws today's items.
+	if built := t.build(v); t.menu == nil {
+		t.menu = built
+	} else {
+		t.menu.Items = built.Items
+	}
 	if t.app != nil {
 		t.app.SetSystemTrayMenu(t.menu)
 	}

@@ -82,7 +82,7 @@ func New(a fyne.App, m *viewmodel.Model, o Options) *Window {
 	split := container.NewHSplit(w.list.root, w.details.root)
 	split.Offset = 0.4
 	w.win.SetContent(container.NewBorder(w.banner.root, nil, nil, nil, split))
-	w.win.Resize(fyne.NewSize(780, 480))
+	w.win.Resize(fyne.NewSize(800, 520))
 	w.win.SetCloseIntercept(w.closeRequested)
 	w.win.SetOnDropped(w.dropped)
 	m.OnChange(w.Changed)

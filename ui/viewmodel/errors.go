@@ -46,6 +46,11 @@ func explain(name string, err error) *ErrorView {
 	switch {
 	case err == nil, errors.Is(err, errCanceledByUser), errors.Is(err, context.Canceled):
 		return nil
+	case client.IsCode(err, api.CodeAlreadyConnected):
+		// What the user asked for is so already (the CLI, another copy
+		// of the app, or connect at start raced the event stream); the
+		// stream shows the tunnel.
+		return nil
 	case errors.Is(err, client.ErrNotRunning):
 		return serviceDown()
 	case errors.As(err, &ended):

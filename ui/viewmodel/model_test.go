@@ -171,6 +171,9 @@ func TestErrorsWithAdvice(t *testing.T) {
 		tc{name: "invalid profile", err: &client.Error{Code: api.CodeInvalidProfile, Message: "line 3: unknown directive"},
 			want: "line 3: unknown directive", wantAdvice: "Check shows each problem with its line"},
 		tc{name: "canceled", err: &usersession.EndedError{Reason: api.ReasonCanceled, Message: "canceled"}, event: true},
+		// Connected already (the CLI, or connect at start racing the
+		// stream): what was asked for is so, and the stream shows it.
+		tc{name: "already connected", err: &client.Error{Status: 409, Code: api.CodeAlreadyConnected, Message: "corp is already connected"}},
 	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -66,6 +66,21 @@ step "cvpn disconnect lab: cvpn says goodbye and removes what it added"
 in_client ip route
 step "cvpn logs --connections   (one line per attempt)"
 "$bin/cvpn" logs --connections
+if [ -x "$bin/cvpn-gui" ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+	step "the desktop app   (connect lab from its window or tray; quit it from its menu to end the demo)"
+	# In the client namespace, so a browser sign-in's 127.0.0.1:35001 and
+	# the tunnel are where the app is; the display and bus are the user's.
+	if ! ip netns exec "$CVPN_LAB_CLIENT_NS" "$bin/cvpn-gui"; then
+		echo "cvpn-gui could not open a window on $DISPLAY$WAYLAND_DISPLAY. Under sudo, keep the display's"
+		echo "authority: sudo --preserve-env=DISPLAY,XAUTHORITY,WAYLAND_DISPLAY,XDG_RUNTIME_DIR make demo"
+	fi
+else
+	step "the desktop app"
+	echo "No display here, so the app was not opened. On a desktop, run make demo there (it builds"
+	echo "bin/cvpn-gui and opens it on this lab), or run make screenshots to drive the real app on a"
+	echo "virtual display (Xvfb) and see it in docs/screenshots."
+fi
+
 step "stop the service"
 kill -TERM "$cvpn_pid"
 wait "$cvpn_pid" || true

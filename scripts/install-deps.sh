@@ -5,7 +5,10 @@
 # Groups:
 #   build  the Go toolchain (>= 1.25) and git
 #   lab    what the built-in lab endpoint needs: openvpn, iproute2, ping
-#   test   lab + what the test suite needs, and an unpacked (not installed)
+#   gui    the C compiler and X11/OpenGL/Wayland headers the desktop app
+#          (cmd/cvpn-gui, Fyne with cgo) builds against
+#   test   lab + gui + what the test suite needs (Xvfb, xdotool and
+#          ImageMagick for the GUI tests), and an unpacked (not installed)
 #          systemd-resolved for the resolved e2e test (see below)
 set -euo pipefail
 
@@ -19,13 +22,19 @@ want_go_minor=25
 resolved_root=${CVPN_RESOLVED_ROOT:-/var/cache/cvpn-test/systemd-resolved}
 want_resolved=
 
+# What Fyne's desktop driver (GLFW, OpenGL) compiles against.
+gui_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxxf86vm-dev libxi-dev libxcursor-dev
+	libxinerama-dev libxkbcommon-dev libwayland-dev)
+
 pkgs=()
 for group in "$@"; do
 	case "$group" in
 	build) pkgs+=(git ca-certificates) ;;
 	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3 tinyproxy dante-server) ;;
+	gui) pkgs+=("${gui_pkgs[@]}") ;;
 	test)
 		pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux systemd chromium fontconfig fonts-ipaexfont-gothic)
+		pkgs+=("${gui_pkgs[@]}" xvfb xdotool imagemagick)
 		want_resolved=1
 		;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;

@@ -13,6 +13,8 @@ import (
 // when it comes, drops any auth-token and reconnects: the user is asked to
 // sign in again (for AWS SAML, the browser opens again) and the tunnel's
 // network settings stay as they are if the server pushes the same ones.
+// With Options.NoReconnect the session ends there instead, and neither
+// the warning nor the error promises otherwise.
 
 // ErrSessionExpired ends a connection whose pushed session-timeout has
 // run out; the session then signs in again.
@@ -48,9 +50,7 @@ func (l *link) checkSessionLife(now time.Time) error {
 	}
 	if !l.life.warned && !now.Before(l.life.warnAt) {
 		l.life.warned = true
-		left := l.life.end.Sub(now).Round(time.Second)
-		l.s.warn("the server ends this session at %s (in %v); cvpn will then reconnect, and you may have to sign in again",
-			l.life.end.Format("15:04"), left)
+		l.s.warn("%s", sessionEndWarning(l.life.end, l.life.end.Sub(now), l.s.opts.NoReconnect))
 	}
 	if now.Before(l.life.end) {
 		return nil
@@ -58,8 +58,33 @@ func (l *link) checkSessionLife(now time.Time) error {
 	// A token would sign in again silently; the limit is there to make
 	// the user do it.
 	l.s.auth.setToken("", "")
+	if l.s.opts.NoReconnect {
+		return errSessionExpiredFinal{}
+	}
 	return fmt.Errorf("%w", ErrSessionExpired)
 }
+
+// sessionEndWarning is the warning ahead of a session's end at end, left
+// from now. With Options.NoReconnect the tunnel ends then instead of
+// reconnecting, and promising a reconnect would leave the user waiting
+// for one that never comes.
+func sessionEndWarning(end time.Time, left time.Duration, noReconnect bool) string {
+	head := fmt.Sprintf("the server ends this session at %s (in %v)", end.Format("15:04"), left.Round(time.Second))
+	if noReconnect {
+		return head + "; auto-reconnect is off, so the VPN will then disconnect: connect again to sign in again"
+	}
+	return head + "; cvpn will then reconnect, and you may have to sign in again"
+}
+
+// errSessionExpiredFinal is ErrSessionExpired for a session that does not
+// reconnect: its text leaves out "signing in again", which would not happen.
+type errSessionExpiredFinal struct{}
+
+func (errSessionExpiredFinal) Error() string {
+	return "the server's session time limit (session-timeout) was reached"
+}
+
+func (errSessionExpiredFinal) Is(target error) bool { return target == ErrSessionExpired }
 
 // sessionLifeDeadline is when checkSessionLife next has work.
 func (l *link) sessionLifeDeadline() time.Time {

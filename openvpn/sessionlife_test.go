@@ -74,3 +74,48 @@ func TestServerEndedReasons(t *testing.T) {
 		}
 	}
 }
+
+// The warning ahead of a session's end promises a reconnect only when
+// there will be one.
+func TestSessionEndWarning(t *testing.T) {
+	end := time.Date(2025, 1, 2, 17, 30, 0, 0, time.Local)
+	tests := []struct {
+		name        string
+		noReconnect bool
+		want, never []string
+	}{
+		{"reconnects", false,
+			[]string{"the server ends this session at 17:30 (in 5m0s)", "cvpn will then reconnect", "sign in again"},
+			[]string{"auto-reconnect is off"}},
+		{"no reconnect", true,
+			[]string{"the server ends this session at 17:30 (in 5m0s)", "auto-reconnect is off", "disconnect", "connect again"},
+			[]string{"will then reconnect", "reconnecting"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := sessionEndWarning(end, 5*time.Minute+300*time.Millisecond, tt.noReconnect)
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q lacks %q", got, w)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(got, n) {
+					t.Errorf("%q says %q", got, n)
+				}
+			}
+		})
+	}
+}
+
+// A session that will not reconnect ends with ErrSessionExpired all the
+// same, but without saying it signs in again.
+func TestSessionExpiredFinal(t *testing.T) {
+	var err error = errSessionExpiredFinal{}
+	if !errors.Is(err, ErrSessionExpired) {
+		t.Error("errSessionExpiredFinal is not ErrSessionExpired")
+	}
+	if strings.Contains(err.Error(), "signing in again") {
+		t.Errorf("%q promises a new sign-in", err)
+	}
+}

@@ -41,8 +41,13 @@ type SettingsOptions struct {
 	Policy    *policy.Policy
 	PolicyErr error
 	// Autostart turns start at login on or off; nil is ui/autostart with
-	// this program's path.
+	// GUIPath.
 	Autostart func(on bool) error
+	// GUIPath is the absolute path of the desktop app (cvpn-gui) that the
+	// login entry starts; "" is this program, which is right for the app
+	// itself but not for the CLI, whose own path would start a command
+	// that exits at once.
+	GUIPath string
 }
 
 // LoadSettings reads the settings at path (usersession.SettingsPath)
@@ -70,21 +75,27 @@ func OpenSettings(path string, o SettingsOptions) *SettingsModel {
 	}
 	m := &SettingsModel{path: path, autostart: o.Autostart, cur: s, pol: pol, err: err, polErr: polErr}
 	if m.autostart == nil {
-		m.autostart = systemAutostart
+		m.autostart = systemAutostart(o.GUIPath)
 	}
 	return m
 }
 
-// systemAutostart keeps the OS's login entry for this program.
-func systemAutostart(on bool) error {
-	if !on {
-		return autostart.Disable()
+// systemAutostart keeps the OS's login entry for the program at exe, or
+// for this program when exe is "".
+func systemAutostart(exe string) func(on bool) error {
+	return func(on bool) error {
+		if !on {
+			return autostart.Disable()
+		}
+		if exe != "" {
+			return autostart.Enable(exe)
+		}
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("turn on start at login: find this program: %w", err)
+		}
+		return autostart.Enable(self)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("turn on start at login: find this program: %w", err)
-	}
-	return autostart.Enable(exe)
 }
 
 // effective is u with the policy's values over it.

@@ -24,7 +24,7 @@ import (
 func connectCommand() *command {
 	return &command{
 		name:    "connect",
-		args:    "PROFILE [--remember] [--auth-file FILE] [--foreground [--state-dir DIR]] [--dev NAME] [--enforce-routes] [--verbose]",
+		args:    "PROFILE [--remember] [--auth-file FILE] [--no-reconnect] [--log-level LEVEL] [--foreground [--state-dir DIR]] [--dev NAME] [--enforce-routes] [--verbose]",
 		summary: "connect with a profile (a stored profile's name, or a file) through the cvpn service; --foreground runs the tunnel in this process until Ctrl-C",
 		run:     (*app).connect,
 	}
@@ -33,13 +33,13 @@ func connectCommand() *command {
 // connectFlags are connect's options, shared by both modes.
 type connectFlags struct {
 	foreground, remember, forget, verbose, debug, noEKM, json bool
-	enforceRoutes                                             bool
-	authFile, devName, stateDir, browser                      string
+	enforceRoutes, noReconnect                                bool
+	authFile, devName, stateDir, browser, logLevel            string
 	timeout                                                   time.Duration
 }
 
 func (a *app) connect(args []string) int {
-	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--foreground] [--dev NAME] [--enforce-routes] [--verbose]"
+	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--no-reconnect] [--log-level LEVEL] [--foreground] [--dev NAME] [--enforce-routes] [--verbose]"
 	var f connectFlags
 	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
 	fs.BoolVar(&f.foreground, "foreground", false, "run the tunnel in this process (as root) instead of through the cvpn service, until Ctrl-C")
@@ -53,11 +53,19 @@ func (a *app) connect(args []string) int {
 	fs.DurationVar(&f.timeout, "timeout", 0, "give up (and disconnect) if not connected within `DURATION`, e.g. 60s; 0 waits until Ctrl-C")
 	fs.BoolVar(&f.json, "json", false, "once connected, print the tunnel's status as JSON (progress goes to stderr)")
 	fs.BoolVar(&f.enforceRoutes, "enforce-routes", false, "put the tunnel's routes and DNS settings back when another program removes or changes them (without it, such changes are only reported)")
+	fs.BoolVar(&f.noReconnect, "no-reconnect", false, "end the tunnel when its connection drops instead of reconnecting (overrides the auto-reconnect setting, not the administrator's policy)")
+	fs.StringVar(&f.logLevel, "log-level", "", "log the tunnel at `LEVEL`, info or debug, in the service's connection log (overrides the log-level setting, not the administrator's policy; --foreground has --debug)")
 	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
 	fs.StringVar(&f.stateDir, "state-dir", "", "with --foreground, keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the service's)")
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
+	}
+	if f.logLevel != "" {
+		if err := usersession.ValidLogLevel(f.logLevel); err != nil {
+			fmt.Fprintf(a.stderr, "cvpn connect: --log-level: %v\n", err)
+			return exitUsage
+		}
 	}
 	prof, err := a.loadProfile(pos[0])
 	if err != nil {
@@ -118,8 +126,9 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	defer stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	noReconnect, _ := a.connectPrefs(f)
 	t, err := m.Connect(ctx, tunnel.Request{Profile: prof, Device: f.devName, Prompter: prompter, NoKeyExport: f.noEKM, Owner: os.Getuid(),
-		EnforceRoutes: f.enforceRoutes, WebAuth: prompter != nil})
+		EnforceRoutes: f.enforceRoutes, WebAuth: prompter != nil, NoReconnect: noReconnect})
 	if err != nil {
 		return a.fail("connect", err)
 	}

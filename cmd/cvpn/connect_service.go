@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cvpn/cvpn/policy"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/saml"
 	"github.com/cvpn/cvpn/service/api"
@@ -48,8 +49,10 @@ func (a *app) connectService(prof *profile.Profile, f connectFlags) int {
 	}()
 
 	ans := a.answerer(prof, f)
+	noReconnect, level := a.connectPrefs(f)
 	st, err := usersession.Connect(ctx, a.client(), api.ConnectBody{Name: prof.Name, Profile: string(prof.Inlined()),
-		Device: f.devName, NoKeyExport: f.noEKM, EnforceRoutes: f.enforceRoutes}, usersession.ConnectOptions{
+		Device: f.devName, NoKeyExport: f.noEKM, EnforceRoutes: f.enforceRoutes,
+		NoReconnect: noReconnect, LogLevel: level}, usersession.ConnectOptions{
 		Answerer:      ans,
 		OnEvent:       func(ev *api.Event) { a.printEvent(ev, f) },
 		OnAnswerError: func(err error) { fmt.Fprintf(a.stderr, "cvpn connect: %v\n", err) },
@@ -104,6 +107,47 @@ func (a *app) answerer(prof *profile.Profile, f connectFlags) *usersession.Answe
 		NoSavedPassword: f.authFile != "",
 		Logf:            func(format string, args ...any) { fmt.Fprintf(a.stderr, format+"\n", args...) },
 	}
+}
+
+// connectPrefs are the auto-reconnect and log level a connect asks for,
+// the same the desktop app would ask for: the user's settings, with
+// --no-reconnect and --log-level over them, and the administrator's
+// policy over both. A flag the policy overrides is not silently dropped:
+// a warning says which policy decides.
+func (a *app) connectPrefs(f connectFlags) (noReconnect bool, level string) {
+	m, _, err := a.openSettings()
+	if err != nil {
+		fmt.Fprintf(a.stderr, "warning: %v\n", err)
+	}
+	eff := usersession.Settings{}
+	if m != nil {
+		eff = m.Settings()
+		if err := m.PolicyError(); err != nil {
+			fmt.Fprintf(a.stderr, "warning: %v\n", err)
+		}
+	}
+	locked := func(key string) (bool, string) {
+		if m == nil {
+			return false, ""
+		}
+		return m.Locked(key)
+	}
+	noReconnect, level = !eff.AutoReconnect(), eff.Level()
+	if f.noReconnect && !noReconnect {
+		if on, src := locked(policy.KeyAutoReconnect); on {
+			fmt.Fprintf(a.stderr, "warning: --no-reconnect is ignored: your administrator turns auto-reconnect on in the policy %s\n", src)
+		} else {
+			noReconnect = true
+		}
+	}
+	if f.logLevel != "" && f.logLevel != level {
+		if on, src := locked(policy.KeyLogLevel); on {
+			fmt.Fprintf(a.stderr, "warning: --log-level %s is ignored: your administrator sets the log level to %s in the policy %s\n", f.logLevel, level, src)
+		} else {
+			level = f.logLevel
+		}
+	}
+	return noReconnect, level
 }
 
 // printEvent shows one of the tunnel's events while connecting.

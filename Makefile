@@ -13,7 +13,7 @@ TOOLS := $(BIN)/tools
 STATICCHECK_VERSION := v0.8.2
 FUZZTIME ?= 2m
 SOAK_TIME ?= 30m
-CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./netcfg/... ./profile/... ./logs/... ./openvpn/... ./saml/... ./usersession/... ./ui/viewmodel/... ./ui/i18n/...
+CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./netcfg/... ./profile/... ./logs/... ./openvpn/... ./saml/... ./usersession/... ./ui/viewmodel/... ./ui/i18n/... ./policy/... ./ui/autostart/...
 
 .PHONY: all build gui demo demo-gui screenshots test lint unit fuzz bench soak package clean deps-build deps-lab deps-gui deps-test
 

@@ -200,6 +200,7 @@ func TestGUI(t *testing.T) {
 		d.trayClick(t, g.tray, "Connect lab")
 		s.waitTunnel(t, "lab", "connected", 30*time.Second)
 		pingOK(t, l.ClientNS, l.ServerTunIP)
+		transfer(t, l, l.ServerTunIP, 8<<20, 0) // counters worth showing
 		d.waitTrayItem(t, g.tray, "Disconnect lab", 10*time.Second)
 		time.Sleep(2 * time.Second) // a connected time and counters to show
 		d.shot(t, g, "main-connected.png")

@@ -39,6 +39,19 @@ type command struct {
 	summary string
 	run     func(a *app, args []string) int
 	sub     []*command
+	// flags builds the command's flag set without running it, so help,
+	// the man page and the shell completions list the flags the command
+	// really parses instead of a second copy of them. Nil means no flags.
+	flags func() *flag.FlagSet
+}
+
+// flagsOf adapts a command's flag constructor, which also returns where
+// the parsed values land, to command.flags.
+func flagsOf[T any](newFlags func() (*flag.FlagSet, T)) func() *flag.FlagSet {
+	return func() *flag.FlagSet {
+		fs, _ := newFlags()
+		return fs
+	}
 }
 
 // commands is the table; filled in init because "help" reads it.

@@ -27,6 +27,7 @@ func connectCommand() *command {
 		args:    "PROFILE [--remember] [--auth-file FILE] [--no-reconnect] [--log-level LEVEL] [--foreground [--state-dir DIR]] [--dev NAME] [--enforce-routes] [--verbose]",
 		summary: "connect with a profile (a stored profile's name, or a file) through the cvpn service; --foreground runs the tunnel in this process until Ctrl-C",
 		run:     (*app).connect,
+		flags:   flagsOf(newConnectFlags),
 	}
 }
 
@@ -38,9 +39,8 @@ type connectFlags struct {
 	timeout                                                   time.Duration
 }
 
-func (a *app) connect(args []string) int {
-	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--no-reconnect] [--log-level LEVEL] [--foreground] [--dev NAME] [--enforce-routes] [--verbose]"
-	var f connectFlags
+func newConnectFlags() (*flag.FlagSet, *connectFlags) {
+	f := new(connectFlags)
 	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
 	fs.BoolVar(&f.foreground, "foreground", false, "run the tunnel in this process (as root) instead of through the cvpn service, until Ctrl-C")
 	fs.BoolVar(&f.remember, "remember", false, "save the username and password in the keyring once the connection works")
@@ -57,10 +57,17 @@ func (a *app) connect(args []string) int {
 	fs.StringVar(&f.logLevel, "log-level", "", "log the tunnel at `LEVEL`, info or debug, in the service's connection log (overrides the log-level setting, not the administrator's policy; --foreground has --debug)")
 	fs.BoolVar(&f.noEKM, "no-ekm", false, "diagnostic: derive data keys with OpenVPN's PRF, never TLS-EKM")
 	fs.StringVar(&f.stateDir, "state-dir", "", "with --foreground, keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the service's)")
+	return fs, f
+}
+
+func (a *app) connect(args []string) int {
+	const synopsis = "connect PROFILE [--remember] [--forget] [--auth-file FILE] [--json] [--timeout D] [--no-reconnect] [--log-level LEVEL] [--foreground] [--dev NAME] [--enforce-routes] [--verbose]"
+	fs, fp := newConnectFlags()
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
 	}
+	f := *fp
 	if f.logLevel != "" {
 		if err := usersession.ValidLogLevel(f.logLevel); err != nil {
 			fmt.Fprintf(a.stderr, "cvpn connect: --log-level: %v\n", err)

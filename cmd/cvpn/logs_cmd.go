@@ -16,6 +16,22 @@ func logsCommand() *command {
 		args:    "[-f] [-n LINES] [--connections] | export FILE.zip",
 		summary: "show the service's diagnostic log (or the connection log); 'logs export FILE.zip' writes a diagnostics bundle",
 		run:     (*app).logs,
+		flags:   flagsOf(logsFlags),
+	}
+}
+
+// logsOpts are where the logs command's flags land.
+type logsOpts struct {
+	follow, conns *bool
+	lines         *int
+}
+
+func logsFlags() (*flag.FlagSet, logsOpts) {
+	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
+	return fs, logsOpts{
+		follow: fs.Bool("f", false, "keep showing new lines until Ctrl-C"),
+		lines:  fs.Int("n", 200, "show the last `LINES` lines first"),
+		conns:  fs.Bool("connections", false, "show the connection log (one JSON line per attempt) instead of the diagnostic log"),
 	}
 }
 
@@ -24,10 +40,8 @@ func (a *app) logs(args []string) int {
 		return a.logsExport(args[1:])
 	}
 	const synopsis = "logs [-f] [-n LINES] [--connections]"
-	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
-	follow := fs.Bool("f", false, "keep showing new lines until Ctrl-C")
-	lines := fs.Int("n", 200, "show the last `LINES` lines first")
-	conns := fs.Bool("connections", false, "show the connection log (one JSON line per attempt) instead of the diagnostic log")
+	fs, f := logsFlags()
+	follow, lines, conns := f.follow, f.lines, f.conns
 	if _, code, ok := a.parseFlags(fs, args, synopsis, 0); !ok {
 		return code
 	}

@@ -16,11 +16,11 @@ func profileCommand() *command {
 		name:    "profile",
 		summary: "check, import, list, show and remove VPN profiles",
 		sub: []*command{
-			{name: "check", args: "FILE [--json]", summary: "validate an .ovpn file and summarise it; --json lists every problem for scripts", run: (*app).profileCheck},
-			{name: "import", args: "FILE [--name NAME] [--force]", summary: "validate and store a profile (self-contained)", run: (*app).profileImport},
-			{name: "list", args: "[--json]", summary: "list stored profiles", run: (*app).profileList},
-			{name: "show", args: "NAME [--json]", summary: "summarise a stored profile (never prints keys)", run: (*app).profileShow},
-			{name: "remove", args: "NAME", summary: "delete a stored profile", run: (*app).profileRemove},
+			{name: "check", args: "FILE [--json]", summary: "validate an .ovpn file and summarise it; --json lists every problem for scripts", run: (*app).profileCheck, flags: flagsOf(profileCheckFlags)},
+			{name: "import", args: "FILE [--name NAME] [--force]", summary: "validate and store a profile (self-contained)", run: (*app).profileImport, flags: flagsOf(profileImportFlags)},
+			{name: "list", args: "[--json]", summary: "list stored profiles", run: (*app).profileList, flags: flagsOf(profileListFlags)},
+			{name: "show", args: "NAME [--json]", summary: "summarise a stored profile (never prints keys)", run: (*app).profileShow, flags: flagsOf(profileShowFlags)},
+			{name: "remove", args: "NAME", summary: "delete a stored profile", run: (*app).profileRemove, flags: profileRemoveFlags},
 		},
 	}
 }
@@ -34,10 +34,14 @@ type checkJSON struct {
 	Summary  *profile.Summary  `json:"summary,omitempty"`
 }
 
+func profileCheckFlags() (*flag.FlagSet, *bool) {
+	fs := flag.NewFlagSet("profile check", flag.ContinueOnError)
+	return fs, fs.Bool("json", false, "print every problem (file, line, directive, severity, message, fix) and the summary as JSON")
+}
+
 func (a *app) profileCheck(args []string) int {
 	const synopsis = "profile check FILE [--json]"
-	fs := flag.NewFlagSet("profile check", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print every problem (file, line, directive, severity, message, fix) and the summary as JSON")
+	fs, asJSON := profileCheckFlags()
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
@@ -98,11 +102,24 @@ func problemLine(pr profile.Problem) string {
 	return e.Error()
 }
 
+// importFlags are where profile import's flags land.
+type importFlags struct {
+	name  *string
+	force *bool
+}
+
+func profileImportFlags() (*flag.FlagSet, importFlags) {
+	fs := flag.NewFlagSet("profile import", flag.ContinueOnError)
+	return fs, importFlags{
+		name:  fs.String("name", "", "store the profile under `NAME` (default: the file name)"),
+		force: fs.Bool("force", false, "replace a stored user profile of the same name"),
+	}
+}
+
 func (a *app) profileImport(args []string) int {
 	const synopsis = "profile import FILE [--name NAME] [--force]"
-	fs := flag.NewFlagSet("profile import", flag.ContinueOnError)
-	name := fs.String("name", "", "store the profile under `NAME` (default: the file name)")
-	force := fs.Bool("force", false, "replace a stored user profile of the same name")
+	fs, f := profileImportFlags()
+	name, force := f.name, f.force
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
@@ -130,10 +147,14 @@ func (a *app) profileImport(args []string) int {
 	return exitOK
 }
 
+func profileListFlags() (*flag.FlagSet, *bool) {
+	fs := flag.NewFlagSet("profile list", flag.ContinueOnError)
+	return fs, fs.Bool("json", false, "print JSON")
+}
+
 func (a *app) profileList(args []string) int {
 	const synopsis = "profile list [--json]"
-	fs := flag.NewFlagSet("profile list", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, asJSON := profileListFlags()
 	_, code, ok := a.parseFlags(fs, args, synopsis, 0)
 	if !ok {
 		return code
@@ -183,10 +204,14 @@ type showJSON struct {
 	Path    string `json:"path"`
 }
 
+func profileShowFlags() (*flag.FlagSet, *bool) {
+	fs := flag.NewFlagSet("profile show", flag.ContinueOnError)
+	return fs, fs.Bool("json", false, "print JSON")
+}
+
 func (a *app) profileShow(args []string) int {
 	const synopsis = "profile show NAME [--json]"
-	fs := flag.NewFlagSet("profile show", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, asJSON := profileShowFlags()
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code
@@ -211,9 +236,13 @@ func (a *app) profileShow(args []string) int {
 	return exitOK
 }
 
+func profileRemoveFlags() *flag.FlagSet {
+	return flag.NewFlagSet("profile remove", flag.ContinueOnError)
+}
+
 func (a *app) profileRemove(args []string) int {
 	const synopsis = "profile remove NAME"
-	fs := flag.NewFlagSet("profile remove", flag.ContinueOnError)
+	fs := profileRemoveFlags()
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code

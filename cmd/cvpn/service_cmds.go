@@ -28,21 +28,34 @@ func serviceCommand() *command {
 		args:    "[--debug] [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--utmp FILE]",
 		summary: "run the privileged cvpn service (systemd, launchd and the Windows service manager start it)",
 		run:     (*app).service,
+		flags:   flagsOf(serviceFlags),
 	}
+}
+
+// serviceOpts are where the service command's flags land.
+type serviceOpts struct {
+	cfg  service.Config
+	utmp string
+}
+
+func serviceFlags() (*flag.FlagSet, *serviceOpts) {
+	o := new(serviceOpts)
+	fs := flag.NewFlagSet("service", flag.ContinueOnError)
+	fs.BoolVar(&o.cfg.Debug, "debug", false, "write packet-level detail to the diagnostic log")
+	fs.StringVar(&o.cfg.Addr, "socket", "", "listen on `PATH` (default $CVPN_SOCKET, else the system's)")
+	fs.StringVar(&o.cfg.StateDir, "state-dir", "", "keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the system's)")
+	fs.StringVar(&o.cfg.LogDir, "log-dir", "", "write logs to `DIR` (default $CVPN_LOG_DIR, else the system's)")
+	fs.StringVar(&o.utmp, "utmp", "", "count logged-in users from this utmp `FILE` instead of logind (for tests and odd systems)")
+	return fs, o
 }
 
 func (a *app) service(args []string) int {
 	const synopsis = "service [--debug] [--socket PATH] [--state-dir DIR] [--log-dir DIR] [--utmp FILE]"
-	var cfg service.Config
-	fs := flag.NewFlagSet("service", flag.ContinueOnError)
-	fs.BoolVar(&cfg.Debug, "debug", false, "write packet-level detail to the diagnostic log")
-	fs.StringVar(&cfg.Addr, "socket", "", "listen on `PATH` (default $CVPN_SOCKET, else the system's)")
-	fs.StringVar(&cfg.StateDir, "state-dir", "", "keep crash-recovery records in `DIR` (default $CVPN_STATE_DIR, else the system's)")
-	fs.StringVar(&cfg.LogDir, "log-dir", "", "write logs to `DIR` (default $CVPN_LOG_DIR, else the system's)")
-	utmp := fs.String("utmp", "", "count logged-in users from this utmp `FILE` instead of logind (for tests and odd systems)")
+	fs, opts := serviceFlags()
 	if _, code, ok := a.parseFlags(fs, args, synopsis, 0); !ok {
 		return code
 	}
+	cfg, utmp := opts.cfg, &opts.utmp
 	if *utmp != "" {
 		src, err := utmpSource(*utmp)
 		if err != nil {
@@ -69,13 +82,18 @@ func disconnectCommand() *command {
 		args:    "[NAME] [--json]",
 		summary: "disconnect a tunnel, or every tunnel when no name is given",
 		run:     (*app).disconnect,
+		flags:   flagsOf(disconnectFlags),
 	}
+}
+
+func disconnectFlags() (*flag.FlagSet, *bool) {
+	fs := flag.NewFlagSet("disconnect", flag.ContinueOnError)
+	return fs, fs.Bool("json", false, "print the resulting status as JSON")
 }
 
 func (a *app) disconnect(args []string) int {
 	const synopsis = "disconnect [NAME] [--json]"
-	fs := flag.NewFlagSet("disconnect", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print the resulting status as JSON")
+	fs, asJSON := disconnectFlags()
 	var pos []string
 	var code int
 	var ok bool
@@ -114,12 +132,17 @@ func statusCommand() *command {
 		args:    "[--json]",
 		summary: "show the tunnels, their addresses and traffic counters",
 		run:     (*app).status,
+		flags:   flagsOf(statusFlags),
 	}
 }
 
-func (a *app) status(args []string) int {
+func statusFlags() (*flag.FlagSet, *bool) {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print the status as JSON (for scripts)")
+	return fs, fs.Bool("json", false, "print the status as JSON (for scripts)")
+}
+
+func (a *app) status(args []string) int {
+	fs, asJSON := statusFlags()
 	if _, code, ok := a.parseFlags(fs, args, "status [--json]", 0); !ok {
 		return code
 	}

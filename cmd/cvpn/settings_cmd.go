@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,7 +24,16 @@ func settingsCommand() *command {
 	return &command{name: "settings", args: "[--json] | set KEY VALUE | browser [COMMAND]",
 		summary: "show the settings in effect (and which the administrator's policy locks), or set one: " +
 			settingKeyList() + `; "browser [COMMAND]" is the old form of "set browser COMMAND"`,
-		run: (*app).settings}
+		run: (*app).settings, flags: settingsFlags}
+}
+
+// settingsFlags lists --json for help, the man page and the completions;
+// settings reads its few words itself, as "set" and "browser" take
+// values that may start with a dash.
+func settingsFlags() *flag.FlagSet {
+	fs := flag.NewFlagSet("settings", flag.ContinueOnError)
+	fs.Bool("json", false, "print the settings, which are locked and by what, as JSON")
+	return fs
 }
 
 const settingsUsage = `usage: cvpn settings [--json]

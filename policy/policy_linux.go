@@ -1,11 +1,8 @@
 package policy
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
+	"bytes"
 	"os"
-	"syscall"
 )
 
 // DefaultFile is where Linux keeps the policy; CVPN_POLICY_FILE replaces
@@ -15,49 +12,23 @@ const DefaultFile = "/etc/cvpn/policy.json"
 // FileEnv names the variable that replaces DefaultFile.
 const FileEnv = "CVPN_POLICY_FILE"
 
-// owner is the uid a policy file must belong to; tests change it.
-var owner uint32
-
-func load() (*Policy, error) {
-	path := os.Getenv(FileEnv)
-	if path == "" {
-		path = DefaultFile
+func file() string {
+	if path := os.Getenv(FileEnv); path != "" {
+		return path
 	}
-	return ReadFile(path)
+	return DefaultFile
 }
 
-// ReadFile reads the policy at path. A missing file is no policy (nil,
-// nil). The file must be a regular file owned by root and writable by
-// root alone: anyone else who can write it could lock every user's
-// settings to their own choices (a browser command of theirs, say).
+func places() []string { return []string{file()} }
+
+func load() (*Policy, error) { return ReadFile(file()) }
+
+// ReadFile reads the JSON policy at path. A missing file is no policy
+// (nil, nil); one that is not root's alone is refused (readTrusted).
 func ReadFile(path string) (*Policy, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+	data, err := readTrusted(path)
+	if data == nil || err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read policy %s: %w; %s", path, err, errFix)
-	}
-	defer f.Close()
-	// Checked on the open file, so it cannot be swapped after the check.
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read policy %s: %w; %s", path, err, errFix)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("read policy %s: not a regular file; the administrator must make it one; %s", path, errFix)
-	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); !ok || sys.Uid != owner {
-		uid := -1
-		if ok {
-			uid = int(sys.Uid)
-		}
-		return nil, fmt.Errorf("read policy %s: owned by uid %d, not root, so it cannot be trusted; the administrator must run chown root %s; %s",
-			path, uid, path, errFix)
-	}
-	if perm := st.Mode().Perm(); perm&0o022 != 0 {
-		return nil, fmt.Errorf("read policy %s: writable by group or others (mode %04o), so it cannot be trusted; the administrator must run chmod go-w %s; %s",
-			path, perm, path, errFix)
-	}
-	return Decode(f, path)
+	return Decode(bytes.NewReader(data), path)
 }

@@ -11,11 +11,13 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 STATICCHECK_VERSION := v0.8.2
+# nfpm builds the .deb and .rpm; a tool, not a module dependency.
+NFPM_VERSION := v2.48.0
 FUZZTIME ?= 2m
 SOAK_TIME ?= 30m
 CROSS_PKGS := ./cmd/cvpn ./service/... ./credstore/... ./tunnel/... ./tun/... ./netcfg/... ./profile/... ./logs/... ./openvpn/... ./saml/... ./usersession/... ./ui/viewmodel/... ./ui/i18n/... ./policy/... ./ui/autostart/...
 
-.PHONY: all build gui demo demo-gui screenshots test lint unit fuzz bench soak package clean deps-build deps-lab deps-gui deps-test
+.PHONY: all build gui demo demo-gui screenshots test lint unit fuzz bench soak package clean deps-build deps-lab deps-gui deps-test deps-package
 
 all: build
 
@@ -27,6 +29,8 @@ deps-gui:
 	@scripts/install-deps.sh build gui
 deps-test:
 	@scripts/install-deps.sh build test
+deps-package:
+	@scripts/install-deps.sh build gui package
 
 # GUI-free binaries build without cgo, so they cross-compile and build fast.
 build: deps-build
@@ -115,9 +119,22 @@ SOAK_ARGS ?=
 soak: deps-lab
 	$(GO) run ./e2e/cmd/cvpn-soak -time $(SOAK_TIME) $(SOAK_ARGS)
 
-package:
-	@echo "make package: not yet — the .deb/.msi/.pkg installers arrive with the packaging issue." >&2
-	@exit 1
+$(TOOLS)/nfpm:
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) GOFLAGS= $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
+# package builds the installers into dist/ (scripts/package.sh; what they
+# hold, and signing: packaging/README.md): .deb and .rpm for amd64 and
+# arm64, the Windows x64 .msi, and the darwin binaries for the macOS .pkg
+# that packaging/macos/build-pkg.sh makes on a Mac.
+#   PRECONFIG=DIR  bake DIR/policy.json and DIR/profiles/*.ovpn in (and build
+#                  the cvpn-config .deb/.rpm)
+#   WINTUN=FILE    wintun-0.14.1.zip or wintun.dll for the MSI, checked
+#                  against packaging/windows/wintun.sha256
+PRECONFIG ?=
+WINTUN ?=
+package: deps-package $(TOOLS)/nfpm
+	VERSION='$(VERSION)' PRECONFIG='$(PRECONFIG)' WINTUN='$(WINTUN)' NFPM=$(TOOLS)/nfpm GO=$(GO) scripts/package.sh
 
 clean:
 	rm -rf $(BIN) dist

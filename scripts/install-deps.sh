@@ -9,7 +9,12 @@
 #          (cmd/cvpn-gui, Fyne with cgo) builds against
 #   test   lab + gui + what the test suite needs (Xvfb, xdotool and
 #          ImageMagick for the GUI tests), and an unpacked (not installed)
-#          systemd-resolved for the resolved e2e test (see below)
+#          systemd-resolved for the resolved e2e test (see below), and
+#          package + rpm and msitools to inspect the installers
+#   package what make package needs besides gui: wixl (the MSI),
+#          mingw-w64 (the Windows desktop app), unzip (wintun's zip), and
+#          the arm64 cross compiler with arm64 X11/OpenGL headers (the
+#          arm64 desktop app; this adds arm64 as a dpkg architecture)
 set -euo pipefail
 
 want_go_minor=25
@@ -26,6 +31,13 @@ want_resolved=
 gui_pkgs=(gcc pkg-config libgl1-mesa-dev libx11-dev libxrandr-dev libxxf86vm-dev libxi-dev libxcursor-dev
 	libxinerama-dev libxkbcommon-dev libwayland-dev)
 
+# What make package needs (the gui group's packages too).
+package_pkgs=(wixl gcc-mingw-w64-x86-64 unzip gcc-aarch64-linux-gnu libc6-dev:arm64)
+for p in "${gui_pkgs[@]}"; do
+	case "$p" in gcc | pkg-config) ;; *) package_pkgs+=("$p:arm64") ;; esac
+done
+want_arm64=
+
 pkgs=()
 for group in "$@"; do
 	case "$group" in
@@ -33,13 +45,30 @@ for group in "$@"; do
 	lab) pkgs+=(openvpn iproute2 iputils-ping iperf3 tinyproxy dante-server) ;;
 	gui) pkgs+=("${gui_pkgs[@]}") ;;
 	test)
-		pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux systemd chromium fontconfig fonts-ipaexfont-gothic)
+		pkgs+=(openvpn iproute2 iputils-ping iperf3 dbus gnome-keyring tinyproxy dante-server openssl bsdutils util-linux systemd chromium fontconfig fonts-ipaexfont-gothic zsh fish groff-base)
 		pkgs+=("${gui_pkgs[@]}" xvfb xdotool imagemagick)
 		want_resolved=1
+		pkgs+=("${gui_pkgs[@]}" "${package_pkgs[@]}" rpm msitools)
+		want_arm64=1
+		;;
+	package)
+		pkgs+=("${gui_pkgs[@]}" "${package_pkgs[@]}")
+		want_arm64=1
 		;;
 	*) echo "install-deps: unknown group $group" >&2; exit 2 ;;
 	esac
 done
+
+# arm64 packages (the :arm64 -dev packages above) need arm64 as a dpkg
+# architecture; apt-get update below then reads its package lists.
+if [ -n "$want_arm64" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: arm64 is not a dpkg architecture here; run as root, or: dpkg --add-architecture arm64" >&2
+		exit 1
+	fi
+	echo "install-deps: adding arm64 as a dpkg architecture (for the arm64 desktop app)"
+	dpkg --add-architecture arm64
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -110,7 +110,7 @@ func (a *app) run(args []string) int {
 // dispatch finds args[0] in list (the subcommands of path) and runs it.
 func (a *app) dispatch(path []string, list []*command, args []string) int {
 	name := args[0]
-	if name == "-h" || name == "-help" || name == "--help" {
+	if isHelp(name) {
 		a.usage(a.stdout, path, list)
 		return exitOK
 	}
@@ -119,6 +119,10 @@ func (a *app) dispatch(path []string, list []*command, args []string) int {
 			continue
 		}
 		if c.sub == nil {
+			if wantsHelp(c, args[1:]) {
+				a.commandHelp(a.stdout, append(path, c.name), c)
+				return exitOK
+			}
 			return c.run(a, args[1:])
 		}
 		if len(args) == 1 {
@@ -162,8 +166,7 @@ func (a *app) help(args []string) int {
 		}
 		path = append(path, name)
 		if found.sub == nil {
-			fmt.Fprintf(a.stdout, "Usage: cvpn %s %s\n\n%s\n", strings.Join(path, " "), found.args, found.summary)
-			fmt.Fprint(a.stdout, usageFooter)
+			a.commandHelp(a.stdout, path, found)
 			return exitOK
 		}
 		list = found.sub
@@ -172,22 +175,72 @@ func (a *app) help(args []string) int {
 	return exitOK
 }
 
+// isHelp reports whether arg asks for help, in any of the spellings the
+// flag package accepts.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// wantsHelp reports whether a leaf command is asked for help before it
+// runs. A help flag first always means help; a command without a flag set
+// reads its own words (settings, version), so a help flag anywhere does.
+// Commands with a flag set get -h anywhere from the flag package.
+func wantsHelp(c *command, args []string) bool {
+	if len(args) > 0 && isHelp(args[0]) {
+		return true
+	}
+	if c.flags == nil {
+		for _, arg := range args {
+			if isHelp(arg) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// commandHelp prints a leaf command's synopsis, summary and flags, all
+// from its table entry, so help cannot drift from what the command parses.
+func (a *app) commandHelp(w io.Writer, path []string, c *command) {
+	fmt.Fprintf(w, "Usage: cvpn %s %s\n\n%s\n", strings.Join(path, " "), c.args, c.summary)
+	if c.flags != nil {
+		fs := c.flags()
+		if hasFlags(fs) {
+			fmt.Fprintln(w, "\nFlags:")
+			fs.SetOutput(w)
+			fs.PrintDefaults()
+		}
+	}
+	fmt.Fprint(w, usageFooter)
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
 // parseFlags parses flags that may come before or after the positional
 // arguments ("import FILE --name X"), which the flag package alone does not
 // allow. It returns the positional arguments, or an exit status when done.
 // It also checks that exactly nargs positional arguments were given.
 func (a *app) parseFlags(fs *flag.FlagSet, args []string, synopsis string, nargs int) ([]string, int, bool) {
 	fs.SetOutput(a.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(a.stderr, "Usage: cvpn %s\n", synopsis)
+	// Usage is printed here rather than by the flag package, so that asked
+	// for (-h) it goes to stdout and can be paged, and in error to stderr.
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: cvpn %s\n", synopsis)
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(a.stderr)
 	}
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage(a.stdout)
 				return nil, exitOK, false
 			}
+			usage(a.stderr)
 			return nil, exitUsage, false
 		}
 		args = fs.Args()

@@ -103,7 +103,7 @@ func TestCLI(t *testing.T) {
 		{args: []string{"profile", "remove", "corp"}, code: 0, stdout: []string{`removed "corp"`}},
 		{args: []string{"profile", "remove", "corp"}, code: 1, stderr: []string{"profile not found"}},
 		{args: []string{"profile", "remove", "a/b"}, code: 2, stderr: []string{"invalid profile name"}},
-		{args: []string{"profile", "check", "-h"}, code: 0, stderr: []string{"Usage: cvpn profile check FILE"}},
+		{args: []string{"profile", "check", "-h"}, code: 0, stdout: []string{"Usage: cvpn profile check FILE", "-json"}},
 	}
 	for _, s := range steps {
 		var out, errOut bytes.Buffer

@@ -18,7 +18,7 @@ func profileCommand() *command {
 		sub: []*command{
 			{name: "check", args: "FILE [--json]", summary: "validate an .ovpn file and summarise it; --json lists every problem for scripts", run: (*app).profileCheck, flags: flagsOf(profileCheckFlags)},
 			{name: "import", args: "FILE [--name NAME] [--force]", summary: "validate and store a profile (self-contained)", run: (*app).profileImport, flags: flagsOf(profileImportFlags)},
-			{name: "list", args: "[--json]", summary: "list stored profiles", run: (*app).profileList, flags: flagsOf(profileListFlags)},
+			{name: "list", args: "[--json] [--names]", summary: "list stored profiles", run: (*app).profileList, flags: flagsOf(profileListFlags)},
 			{name: "show", args: "NAME [--json]", summary: "summarise a stored profile (never prints keys)", run: (*app).profileShow, flags: flagsOf(profileShowFlags)},
 			{name: "remove", args: "NAME", summary: "delete a stored profile", run: (*app).profileRemove, flags: profileRemoveFlags},
 		},
@@ -147,14 +147,21 @@ func (a *app) profileImport(args []string) int {
 	return exitOK
 }
 
-func profileListFlags() (*flag.FlagSet, *bool) {
+// listFlags are where profile list's flags land.
+type listFlags struct{ json, names *bool }
+
+func profileListFlags() (*flag.FlagSet, listFlags) {
 	fs := flag.NewFlagSet("profile list", flag.ContinueOnError)
-	return fs, fs.Bool("json", false, "print JSON")
+	return fs, listFlags{
+		json:  fs.Bool("json", false, "print JSON"),
+		names: fs.Bool("names", false, "print only the names, one a line (for scripts and shell completion)"),
+	}
 }
 
 func (a *app) profileList(args []string) int {
-	const synopsis = "profile list [--json]"
-	fs, asJSON := profileListFlags()
+	const synopsis = "profile list [--json] [--names]"
+	fs, f := profileListFlags()
+	asJSON := f.json
 	_, code, ok := a.parseFlags(fs, args, synopsis, 0)
 	if !ok {
 		return code
@@ -166,6 +173,12 @@ func (a *app) profileList(args []string) int {
 	list, err := s.List()
 	if err != nil {
 		return a.fail("profile list", err)
+	}
+	if *f.names {
+		for _, e := range list {
+			fmt.Fprintln(a.stdout, e.Name)
+		}
+		return exitOK
 	}
 	if *asJSON {
 		if list == nil {

@@ -6,6 +6,7 @@
 package idp
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -98,6 +99,34 @@ func New(o Options) (*IdP, error) {
 
 // Handler serves the IdP: /metadata, /sso, /login and the rest.
 func (i *IdP) Handler() http.Handler { return i.server }
+
+// AddServiceProvider registers a service provider after start, for one
+// whose metadata exists only once it runs (the portal publishes its own at
+// /saml/metadata). It goes through the IdP's own PUT /services/ID handler,
+// which the closed admin endpoints otherwise guard.
+func (i *IdP) AddServiceProvider(id string, metadataXML []byte) error {
+	req, err := http.NewRequest(http.MethodPut, "/services/"+url.PathEscape(id), bytes.NewReader(metadataXML))
+	if err != nil {
+		return fmt.Errorf("idp: %w", err)
+	}
+	req.SetPathValue("id", id)
+	w := &statusWriter{header: http.Header{}, code: http.StatusOK}
+	i.server.HandlePutService(w, req)
+	if w.code/100 != 2 {
+		return fmt.Errorf("idp: register service provider %s: status %d (is it SP metadata XML?)", id, w.code)
+	}
+	return nil
+}
+
+// statusWriter is the smallest http.ResponseWriter: it keeps the status.
+type statusWriter struct {
+	header http.Header
+	code   int
+}
+
+func (w *statusWriter) Header() http.Header         { return w.header }
+func (w *statusWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *statusWriter) WriteHeader(code int)        { w.code = code }
 
 // MetadataXML is the IdP's metadata document.
 func (i *IdP) MetadataXML() ([]byte, error) { return xml.MarshalIndent(i.Metadata, "", "  ") }

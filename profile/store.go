@@ -34,6 +34,8 @@ type Store struct {
 	// extraDirs are parents of userDir that the store created and keeps
 	// private too (the cvpn configuration directory).
 	extraDirs []string
+	// guard is asked before every change (guard.go); nil allows all.
+	guard Guard
 }
 
 // Entry describes one stored profile.
@@ -79,6 +81,7 @@ func DefaultStore() (*Store, error) {
 	}
 	s := NewStore(filepath.Join(root, "profiles"), managed)
 	s.extraDirs = []string{root}
+	s.guard = PolicyGuard
 	return s, nil
 }
 
@@ -91,7 +94,10 @@ func (s *Store) ManagedDir() string { return s.managedDir }
 // ImportOption changes how Import behaves.
 type ImportOption func(*importConfig)
 
-type importConfig struct{ overwrite bool }
+type importConfig struct {
+	overwrite bool
+	renaming  bool // part of Rename, which asked the guard itself
+}
 
 // Overwrite lets Import replace a user profile of the same name (the CLI's
 // --force). Managed profiles are never replaced.
@@ -156,6 +162,15 @@ func (s *Store) store(p *Profile, name string, opts []ImportOption) (Entry, erro
 	}
 	if old != "" && !cfg.overwrite {
 		return Entry{}, fmt.Errorf("import %s: %w (use another name, or replace it)", name, ErrExists)
+	}
+	if !cfg.renaming {
+		op := OpImport
+		if old != "" {
+			op = OpEdit // replacing a profile changes it
+		}
+		if err := s.allow(op); err != nil {
+			return Entry{}, fmt.Errorf("import %s: %w", name, err)
+		}
 	}
 	path := filepath.Join(s.userDir, name+ext)
 	if err := writeAtomic(path, string(text)); err != nil {
@@ -328,8 +343,12 @@ func (s *Store) Get(name string) (*Profile, Entry, error) {
 	return nil, Entry{}, fmt.Errorf("get %s: %w", name, ErrNotFound)
 }
 
-// Remove deletes a user profile. Managed profiles are refused.
-func (s *Store) Remove(name string) error {
+// Remove deletes a user profile. Managed profiles are refused, and so is
+// every removal when the guard forbids it.
+func (s *Store) Remove(name string) error { return s.remove(name, false) }
+
+// remove is Remove; guarded is true when the caller asked the guard.
+func (s *Store) remove(name string, guarded bool) error {
 	if err := ValidName(name); err != nil {
 		return fmt.Errorf("remove %q: %w", name, err)
 	}
@@ -344,6 +363,11 @@ func (s *Store) Remove(name string) error {
 	}
 	if n == "" {
 		return fmt.Errorf("remove %s: %w", name, ErrNotFound)
+	}
+	if !guarded {
+		if err := s.allow(OpRemove); err != nil {
+			return fmt.Errorf("remove %s: %w", n, err)
+		}
 	}
 	if err := os.Remove(filepath.Join(s.userDir, n+ext)); err != nil {
 		return fmt.Errorf("remove %s: %w", n, err)

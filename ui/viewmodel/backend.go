@@ -2,9 +2,7 @@ package viewmodel
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
@@ -106,28 +104,10 @@ func (s *Service) Import(path, name string) (profile.Entry, error) { return s.St
 // Remove implements Backend.
 func (s *Service) Remove(name string) error { return s.Store.Remove(name) }
 
-// Rename implements Backend. The store has no rename: the profile is
-// stored again under the new name, then the old one removed, so a failure
-// leaves at worst two copies, never none. Saved passwords stay under the
-// old name's keyring items and are asked again.
-func (s *Service) Rename(from, to string) error {
-	p, e, err := s.Store.Get(from)
-	if err != nil {
-		return fmt.Errorf("rename %s: %w", from, err)
-	}
-	if e.Managed {
-		return fmt.Errorf("rename %s: %w", from, profile.ErrReadOnly)
-	}
-	if strings.EqualFold(from, to) {
-		// Only the case changes: the store replaces the old spelling.
-		_, err := s.Store.ImportBytes(p.Inlined(), from+".ovpn", to, profile.Overwrite())
-		return err
-	}
-	if _, err := s.Store.ImportBytes(p.Inlined(), from+".ovpn", to); err != nil {
-		return err
-	}
-	return s.Store.Remove(e.Name)
-}
+// Rename implements Backend with the store's Rename, which the policy's
+// allow_edit governs. Saved passwords stay under the old name's keyring
+// items and are asked again.
+func (s *Service) Rename(from, to string) error { return s.Store.Rename(from, to) }
 
 // Check implements Backend.
 func (s *Service) Check(path string) ([]profile.Problem, error) {

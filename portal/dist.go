@@ -53,7 +53,8 @@ type Pattern struct {
 }
 
 // Patterns are the installer names the portal serves from --dist. They are
-// the contract with `make package` (packaging/ and the Makefile): a file
+// the contract with `make package` (scripts/package.sh, and
+// packaging/macos/build-pkg.sh for the .pkg, whose default is dist/cvpn.pkg): a file
 // the portal should offer must match one, and each file is given to the
 // first pattern it matches, so the specific macOS names come before the
 // catch-all universal one. Change them together with the packaging.
@@ -66,7 +67,7 @@ type Pattern struct {
 //	cvpn-VERSION-arm64.msi        Windows on Arm, if one is ever built
 //	cvpn-VERSION-arm64.pkg        macOS on Apple Silicon
 //	cvpn-VERSION-x86_64.pkg       macOS on Intel
-//	cvpn-VERSION.pkg              macOS, universal (any other .pkg name)
+//	cvpn.pkg, cvpn-VERSION.pkg    macOS, universal (build-pkg.sh's fat binaries)
 //
 // Preconfigured companion packages (cvpn-config…) match none of them on
 // purpose: they are installed by the fleet's tools, not from the portal.
@@ -79,6 +80,7 @@ var Patterns = []Pattern{
 	{"cvpn-[0-9]*-arm64.msi", Windows, ARM64, MSI},
 	{"cvpn-[0-9]*-arm64.pkg", MacOS, ARM64, PKG},
 	{"cvpn-[0-9]*-x86_64.pkg", MacOS, AMD64, PKG},
+	{"cvpn.pkg", MacOS, Universal, PKG},
 	{"cvpn-[0-9]*.pkg", MacOS, Universal, PKG},
 }
 

@@ -20,12 +20,19 @@ func TestPatterns(t *testing.T) {
 		{"cvpn-1.2.0-arm64.pkg", "cvpn-[0-9]*-arm64.pkg"},
 		{"cvpn-1.2.0-x86_64.pkg", "cvpn-[0-9]*-x86_64.pkg"},
 		{"cvpn-1.2.0.pkg", "cvpn-[0-9]*.pkg"},
+		{"cvpn.pkg", "cvpn.pkg"},
+		// The versions scripts/package.sh makes from git describe.
+		{"cvpn_0.0.0~git42.abc1234_amd64.deb", "cvpn_*_amd64.deb"},
+		{"cvpn-0.0.0~git42.abc1234-1.aarch64.rpm", "cvpn-[0-9]*.aarch64.rpm"},
+		{"cvpn-0.0.0~git42.abc1234-x64.msi", "cvpn-[0-9]*-x64.msi"},
 		// Not installers the portal offers.
 		{"cvpn-config_1.2.0_all.deb", ""},
 		{"cvpn-config-1.2.0-1.noarch.rpm", ""},
 		{"cvpn-config-1.2.0-1.x86_64.rpm", ""},
 		{"cvpn_1.2.0_amd64.changes", ""},
 		{"checksums.txt", ""},
+		{"NOTES.txt", ""},
+		{"cvpn-config.pkg", ""},
 		{"cvpn", ""},
 	}
 	for _, tt := range tests {

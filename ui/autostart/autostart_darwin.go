@@ -2,9 +2,7 @@ package autostart
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,22 +26,7 @@ func enable(exe string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+agentLabel+"-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(agentPlist(exe)); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return writeEntry(path, agentPlist(exe))
 }
 
 // agentPlist is the launch agent that runs exe --tray once at login.
@@ -73,10 +56,7 @@ func disable() error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return removeEntry(path)
 }
 
 func enabled() (bool, error) {
@@ -84,12 +64,5 @@ func enabled() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(path)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, err
+	return entryExists(path)
 }

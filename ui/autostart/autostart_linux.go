@@ -1,9 +1,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,23 +29,7 @@ func enable(exe string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	// Written beside and renamed over, so a login never sees half a file.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".cvpn.desktop-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(desktopEntry(exe)); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path) // CreateTemp made it 0600
+	return writeEntry(path, desktopEntry(exe))
 }
 
 // desktopEntry is the autostart entry that runs exe --tray.
@@ -76,10 +58,7 @@ func disable() error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
+	return removeEntry(path)
 }
 
 func enabled() (bool, error) {
@@ -87,12 +66,5 @@ func enabled() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(path)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, err
+	return entryExists(path)
 }

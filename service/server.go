@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/logs"
+	"github.com/cvpn/cvpn/policy"
 	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/ipc"
@@ -37,6 +38,9 @@ type Server struct {
 	Logf logs.Func
 	// Facts adds lines to a diagnostics bundle (OS, version…).
 	Facts func() []string
+	// Policy reads the administrator's policy at each connect (it is
+	// small, and a changed policy applies at once); nil is policy.Load.
+	Policy func() (*policy.Policy, error)
 
 	prompts prompts
 
@@ -249,6 +253,13 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 	p.Name = body.Name
 	pr := peerOf(r)
 	s.logf("%s: connect requested by uid %d (pid %d)", p.Name, pr.UID, pr.PID)
+	pol := s.policy()
+	if err := pol.CheckServers(remoteHosts(p)); err != nil {
+		s.logf("%s: refused: %v", p.Name, err)
+		writeError(w, http.StatusForbidden, api.CodePolicy, "connect "+p.Name+": "+err.Error())
+		return
+	}
+	limit := pol.TunnelLimit(0)
 	t, err := s.Manager.Connect(r.Context(), tunnel.Request{
 		Profile:       p,
 		Device:        body.Device,
@@ -259,6 +270,8 @@ func (s *Server) connect(w http.ResponseWriter, r *http.Request) {
 		WebAuth:       body.WebAuth,
 		NoReconnect:   body.NoReconnect,
 		Debug:         body.LogLevel == api.LogLevelDebug,
+		Limit:         limit,
+		LimitErr:      pol.TunnelLimitError(limit),
 	})
 	if err != nil {
 		if goneAway(r, err) {
@@ -296,6 +309,8 @@ func classify(err error) (int, string) {
 		return http.StatusConflict, api.CodeConflict
 	case errors.As(err, &users):
 		return http.StatusForbidden, api.CodeTooManyUsers
+	case errors.Is(err, policy.ErrForbidden):
+		return http.StatusForbidden, api.CodePolicy
 	case errors.Is(err, tunnel.ErrAlreadyUp):
 		return http.StatusConflict, api.CodeAlreadyConnected
 	case errors.Is(err, tunnel.ErrTooMany):

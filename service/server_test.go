@@ -17,6 +17,7 @@ import (
 	"github.com/cvpn/cvpn/logs"
 	"github.com/cvpn/cvpn/openvpn"
 	"github.com/cvpn/cvpn/openvpn/push"
+	"github.com/cvpn/cvpn/policy"
 	"github.com/cvpn/cvpn/service"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/service/client"
@@ -43,6 +44,10 @@ type testService struct {
 type serviceOptions struct {
 	// worldSocket puts the socket where other uids can reach it.
 	worldSocket bool
+	// policy is the administrator's policy the server reads; nil is none.
+	policy *policy.Policy
+	// policyErr is the error reading it gives: a broken policy.
+	policyErr error
 }
 
 func startService(t *testing.T) *testService { return startServiceWith(t, serviceOptions{}) }
@@ -74,6 +79,7 @@ func startServiceWith(t *testing.T, o serviceOptions) *testService {
 	})
 	srv := &service.Server{Manager: m, Logs: dir, Sessions: src, Version: "test", Logf: log.Logf,
 		Backend: func() string { return "fake" }}
+	srv.Policy = func() (*policy.Policy, error) { return o.policy, o.policyErr }
 	sockDir := t.TempDir()
 	if o.worldSocket {
 		sockDir = testenv.WorldDir(t)

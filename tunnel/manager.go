@@ -201,6 +201,12 @@ type Request struct {
 	// Debug sends this tunnel's packet-level detail to
 	// Config.RequestDebugf.
 	Debug bool
+	// Limit, from 1 to MaxTunnels, lowers how many tunnels may be up at
+	// once (the administrator's max_tunnels); reaching it fails with
+	// LimitErr. Checked with the slot reservation, so two connects at
+	// once cannot both pass.
+	Limit    int
+	LimitErr error
 }
 
 // Connect starts a tunnel for req.Profile and returns once its session is
@@ -211,7 +217,7 @@ func (m *Manager) Connect(ctx context.Context, req Request) (*Tunnel, error) {
 	if p == nil || p.Name == "" {
 		return nil, errors.New("connect: the profile has no name")
 	}
-	if err := m.reserve(p.Name); err != nil {
+	if err := m.reserve(p.Name, req.Limit, req.LimitErr); err != nil {
 		m.recordRefusal(p, err)
 		return nil, fmt.Errorf("connect %s: %w", p.Name, err)
 	}
@@ -230,7 +236,7 @@ func (m *Manager) Connect(ctx context.Context, req Request) (*Tunnel, error) {
 
 // reserve claims a slot for name, with a nil placeholder so two concurrent
 // Connects of one profile cannot both pass.
-func (m *Manager) reserve(name string) error {
+func (m *Manager) reserve(name string, limit int, limitErr error) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
@@ -240,6 +246,8 @@ func (m *Manager) reserve(name string) error {
 		return ErrAlreadyUp
 	case len(m.tunnels) >= MaxTunnels:
 		return fmt.Errorf("%w (connected: %s); disconnect one first", ErrTooMany, joinNames(m.tunnels))
+	case limit > 0 && len(m.tunnels) >= limit && limitErr != nil:
+		return fmt.Errorf("%w (connected: %s)", limitErr, joinNames(m.tunnels))
 	}
 	m.tunnels[name] = nil
 	return nil

@@ -105,5 +105,9 @@ const (
 	CodeTooManyUsers     = "too_many_users"
 	CodeNoPrompt         = "no_such_prompt"
 	CodeBusy             = "busy" // refused for load, not for who is asking: try again
-	CodeInternal         = "internal"
+	// CodePolicy: the administrator's policy forbids it (a server not
+	// allowed, max_tunnels); the message names the setting, its source
+	// and the fix, which is the administrator's.
+	CodePolicy   = "policy"
+	CodeInternal = "internal"
 )

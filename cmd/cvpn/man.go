@@ -49,7 +49,7 @@ var manFiles = [][2]string{
 // manExit is the EXIT STATUS section, by status.
 var manExit = [][2]string{
 	{fmt.Sprint(exitOK), "success."},
-	{fmt.Sprint(exitError), "a runtime error: a file cannot be read, a profile is not found or may not be changed, the service cannot be reached; profile import \\-\\-from\\-aws\\-client also when some profiles were refused."},
+	{fmt.Sprint(exitError), "a runtime error: a file cannot be read, a profile is not found or may not be changed, the service cannot be reached; profile import \\-\\-from\\-aws\\-client also when no profile could be imported, or one failed for a reason outside the profile."},
 	{fmt.Sprint(exitUsage), "a usage error or an invalid profile; profile import \\-\\-from\\-aws\\-client also when nothing was found to import."},
 }
 

@@ -17,7 +17,7 @@ func profileCommand() *command {
 		summary: "check, import, list, show and remove VPN profiles",
 		sub: []*command{
 			{name: "check", args: "FILE [--json]", summary: "validate an .ovpn file and summarise it; --json lists every problem for scripts", run: (*app).profileCheck, flags: flagsOf(profileCheckFlags)},
-			{name: "import", args: "FILE [--name NAME] [--force]", summary: "validate and store a profile (self-contained)", run: (*app).profileImport, flags: flagsOf(profileImportFlags)},
+			{name: "import", args: "FILE [--name NAME] [--force] | --from-aws-client [--dir DIR]", summary: "validate and store a profile (self-contained); --from-aws-client imports the AWS VPN Client's profiles", run: (*app).profileImport, flags: flagsOf(profileImportFlags)},
 			{name: "list", args: "[--json] [--names]", summary: "list stored profiles", run: (*app).profileList, flags: flagsOf(profileListFlags)},
 			{name: "show", args: "NAME [--json]", summary: "summarise a stored profile (never prints keys)", run: (*app).profileShow, flags: flagsOf(profileShowFlags)},
 			{name: "remove", args: "NAME", summary: "delete a stored profile", run: (*app).profileRemove, flags: profileRemoveFlags},
@@ -104,15 +104,19 @@ func problemLine(pr profile.Problem) string {
 
 // importFlags are where profile import's flags land.
 type importFlags struct {
-	name  *string
-	force *bool
+	name    *string
+	force   *bool
+	fromAWS *bool
+	awsDir  *string
 }
 
 func profileImportFlags() (*flag.FlagSet, importFlags) {
 	fs := flag.NewFlagSet("profile import", flag.ContinueOnError)
 	return fs, importFlags{
-		name:  fs.String("name", "", "store the profile under `NAME` (default: the file name)"),
-		force: fs.Bool("force", false, "replace a stored user profile of the same name"),
+		name:    fs.String("name", "", "store the profile under `NAME` (default: the file name)"),
+		force:   fs.Bool("force", false, "replace a stored user profile of the same name"),
+		fromAWS: fs.Bool("from-aws-client", false, "import every profile of the AWS VPN Client (no FILE), and report what was imported and what was refused"),
+		awsDir:  fs.String("dir", "", "with --from-aws-client, read the AWS VPN Client's set-up from `DIR` instead of its usual places"),
 	}
 }
 
@@ -120,6 +124,12 @@ func (a *app) profileImport(args []string) int {
 	const synopsis = "profile import FILE [--name NAME] [--force]"
 	fs, f := profileImportFlags()
 	name, force := f.name, f.force
+	if fromAWSClient(args) {
+		if _, code, ok := a.parseFlags(fs, args, "profile import --from-aws-client [--dir DIR]", 0); !ok {
+			return code
+		}
+		return a.importFromAWSClient(*f.awsDir)
+	}
 	pos, code, ok := a.parseFlags(fs, args, synopsis, 1)
 	if !ok {
 		return code

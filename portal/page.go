@@ -34,6 +34,7 @@ type pageData struct {
 	Style       template.CSS
 	Detected    string // "Linux (x86-64)", or "" when unknown
 	BothArch    bool   // a Mac whose processor the browser hides
+	WinArm      bool   // Windows on Arm offered the x64 installer
 	Recommended []link
 	Others      []link
 	None        bool
@@ -66,6 +67,7 @@ func renderPage(lang string, p Platform, all []Download, profileName, user strin
 		}
 	}
 	d.BothArch = macs > 1
+	d.WinArm = p.OS == Windows && p.Arch == ARM64 && len(rec) > 0 && rec[0].Pattern.Arch == AMD64
 	for _, r := range rec {
 		d.Recommended = append(d.Recommended, makeLink(lang, r))
 	}

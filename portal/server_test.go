@@ -111,6 +111,23 @@ func TestPageHeadersAndCSP(t *testing.T) {
 	}
 }
 
+func TestPageNotes(t *testing.T) {
+	ts, _ := newTestServer(t)
+	tests := []struct {
+		ua, arch, want string
+	}{
+		{uaEdgeWindows, `"arm"`, "the x64 one runs there"},
+		{uaFirefoxFedora, "", "Other installers"},
+		{uaIPhone, "", "We could not tell which system you use"},
+	}
+	for _, tt := range tests {
+		_, body := do(t, "GET", ts.URL+"/", nil, map[string]string{"User-Agent": tt.ua, "Sec-CH-UA-Arch": tt.arch})
+		if !strings.Contains(body, tt.want) {
+			t.Errorf("%s (arch %s): page lacks %q", tt.ua, tt.arch, tt.want)
+		}
+	}
+}
+
 func TestLanguage(t *testing.T) {
 	ts, _ := newTestServer(t)
 	tests := []struct {

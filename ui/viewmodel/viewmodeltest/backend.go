@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/cvpn/cvpn/profile"
+	"github.com/cvpn/cvpn/profile/awsclient"
 	"github.com/cvpn/cvpn/service/api"
 	"github.com/cvpn/cvpn/ui/viewmodel"
 )
@@ -34,6 +35,9 @@ type Backend struct {
 	problems []profile.Problem
 	calls    []string
 	log      logState
+
+	awsReport *awsclient.Report // set by SetAWSImport (awsimport.go)
+	awsErr    error
 }
 
 var _ viewmodel.Backend = (*Backend)(nil)

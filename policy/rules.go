@@ -123,3 +123,19 @@ func matchServer(list []string, host string) (string, bool) {
 	}
 	return "", false
 }
+
+// Default is key's value when the policy does not set it: nil for the
+// desktop settings (the user's own choice) and for allowed_servers (any
+// server), true for the allow_ keys and diagnostics_include_profiles, no
+// blocked servers, and MaxTunnels.
+func Default(key string) any {
+	switch key {
+	case KeyAllowImport, KeyAllowEdit, KeyAllowRemove, KeyDiagnosticsIncludeProfiles:
+		return true
+	case KeyBlockedServers:
+		return []string{}
+	case KeyMaxTunnels:
+		return MaxTunnels
+	}
+	return nil
+}

@@ -74,6 +74,7 @@ func (x *App) menu() *fyne.MainMenu {
 	return fyne.NewMainMenu(
 		fyne.NewMenu(i18n.T("menu.profile"),
 			fyne.NewMenuItem(i18n.T("profile.import"), x.Window.importFile),
+			fyne.NewMenuItem(i18n.T("profile.import_aws"), x.Window.importFromAWSClient),
 			fyne.NewMenuItemSeparator(),
 			fyne.NewMenuItem(i18n.T("menu.logs"), x.ShowLogs),
 			fyne.NewMenuItem(i18n.T("menu.settings"), x.ShowSettings),

@@ -78,7 +78,7 @@ func TestAppMenu(t *testing.T) {
 		profile     []string // nil: as the catalog says
 		help, about string
 	}{
-		{i18n.English, []string{"Import…", "Logs", "Settings…"}, "Help", "About cvpn"},
+		{i18n.English, []string{"Import…", "Import from AWS VPN Client…", "Logs", "Settings…"}, "Help", "About cvpn"},
 		{i18n.Japanese, nil, "ヘルプ", "cvpn について"},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {
@@ -90,7 +90,7 @@ func TestAppMenu(t *testing.T) {
 			if mm == nil || len(mm.Items) != 2 {
 				t.Fatalf("main menu %+v", mm)
 			}
-			want := []string{i18n.T("profile.import"), i18n.T("menu.logs"), i18n.T("menu.settings")}
+			want := []string{i18n.T("profile.import"), i18n.T("profile.import_aws"), i18n.T("menu.logs"), i18n.T("menu.settings")}
 			if tt.profile != nil && !slices.Equal(want, tt.profile) {
 				t.Fatalf("catalog gives %q, want %q", want, tt.profile)
 			}

@@ -10,8 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cvpn/cvpn/policy"
 	"github.com/cvpn/cvpn/profile"
 )
+
+// loadPolicy reads the administrator's policy; tests replace it. A broken
+// policy forbids nothing (policy.Load), so profiles are then included.
+var loadPolicy = policy.Load
 
 // The diagnostics bundle has two halves. The service writes the logs and
 // the system's network facts (it can read them; the user may not); the
@@ -26,9 +31,17 @@ type BundleInfo struct {
 
 // CompleteBundle adds the user's half to the service's bundle (a zip):
 // the profiles in store (nil: none) as profile.ExportText writes them, and
-// client/facts.txt. version is cvpn's, for the facts.
+// client/facts.txt. version is cvpn's, for the facts. When the
+// administrator's policy sets diagnostics_include_profiles to false the
+// profiles are left out, and the facts say so, so support knows why.
 func CompleteBundle(service []byte, store *profile.Store, version string) ([]byte, BundleInfo, error) {
 	var info BundleInfo
+	facts := ClientFacts(version)
+	if pol, _ := loadPolicy(); store != nil && !pol.ProfilesInDiagnostics() {
+		store = nil
+		facts = append(facts, fmt.Sprintf("profiles: left out by the administrator's policy (%s is false in %s)",
+			policy.KeyDiagnosticsIncludeProfiles, pol.SourceOf(policy.KeyDiagnosticsIncludeProfiles)))
+	}
 	zr, err := zip.NewReader(bytes.NewReader(service), int64(len(service)))
 	if err != nil {
 		return nil, info, fmt.Errorf("read the service's bundle: %w", err)
@@ -63,7 +76,7 @@ func CompleteBundle(service []byte, store *profile.Store, version string) ([]byt
 			info.Profiles++
 		}
 	}
-	if err := add("client/facts.txt", []byte(strings.Join(ClientFacts(version), "\n")+"\n")); err != nil {
+	if err := add("client/facts.txt", []byte(strings.Join(facts, "\n")+"\n")); err != nil {
 		return nil, info, err
 	}
 	if err := zw.Close(); err != nil {

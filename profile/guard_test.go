@@ -71,4 +71,3 @@ func TestGuard(t *testing.T) {
 		})
 	}
 }
-

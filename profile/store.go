@@ -75,11 +75,7 @@ func DefaultStore() (*Store, error) {
 		}
 		root = filepath.Join(base, "cvpn")
 	}
-	managed := os.Getenv("CVPN_MANAGED_DIR")
-	if managed == "" {
-		managed = managedDir()
-	}
-	s := NewStore(filepath.Join(root, "profiles"), managed)
+	s := NewStore(filepath.Join(root, "profiles"), DefaultManagedDir())
 	s.extraDirs = []string{root}
 	s.guard = PolicyGuard
 	return s, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/logs"
+	"github.com/cvpn/cvpn/profile"
 	"github.com/cvpn/cvpn/service/ipc"
 	"github.com/cvpn/cvpn/service/userguard"
 	"github.com/cvpn/cvpn/tunnel"
@@ -140,6 +141,9 @@ func Run(ctx context.Context, cfg Config) error {
 	defer stopBG()
 	go m.WatchGuard(bg, cfg.GuardInterval)
 	go enforceLogs(bg, dir, log)
+	// Always-on (connect_at_start naming a managed profile); it logs why
+	// when it cannot.
+	go func() { _ = srv.ConnectAtStart(bg, profile.DefaultManagedDir()) }()
 	serveErr := srv.Serve(ctx, l)
 
 	// Shutting down: tunnels say goodbye and undo their changes.

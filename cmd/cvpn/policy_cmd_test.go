@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 )
@@ -80,5 +82,41 @@ func TestPolicyShowJSON(t *testing.T) {
 	}
 	if len(got.Settings) != 13 {
 		t.Errorf("%d settings, want every key", len(got.Settings))
+	}
+}
+
+// The profile commands are held to allow_import and allow_remove through
+// the store (profile.PolicyGuard), with the reason and exit status 1.
+func TestProfileCommandsUnderPolicy(t *testing.T) {
+	tests := []struct {
+		name, policy string
+		args         []string
+		wantCode     int
+		wantErr      string
+	}{
+		{"import allowed", `{"allow_remove": false}`, []string{"profile", "import", testdata("aws-mutual.ovpn"), "--name", "new"}, exitOK, ""},
+		{"import forbidden", `{"allow_import": false}`, []string{"profile", "import", testdata("aws-mutual.ovpn"), "--name", "new"}, exitError,
+			"importing profiles is turned off (allow_import is false in POLICY): refused by your administrator's policy; ask your administrator"},
+		{"remove forbidden", `{"allow_remove": false}`, []string{"profile", "remove", "corp"}, exitError, "removing profiles is turned off"},
+		{"broken policy forbids nothing", `{"allow_remove": "no"}`, []string{"profile", "remove", "corp"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pol := settingsEnv(t, tt.policy, false)
+			t.Setenv("CVPN_MANAGED_DIR", t.TempDir())
+			setup := &app{stdout: io.Discard, stderr: io.Discard, store: storeFromEnv}
+			if code := setup.run([]string{"profile", "import", testdata("aws-ad-mfa.ovpn"), "--name", "corp"}); code != exitOK &&
+				!strings.Contains(tt.policy, `"allow_import": false`) {
+				t.Fatalf("set-up import: exit %d", code)
+			}
+			var out, errb bytes.Buffer
+			a := &app{stdout: &out, stderr: &errb, store: storeFromEnv}
+			if code := a.run(tt.args); code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tt.wantCode, errb.String())
+			}
+			if want := strings.ReplaceAll(tt.wantErr, "POLICY", pol); !strings.Contains(errb.String(), want) {
+				t.Errorf("stderr %q, want %q", errb.String(), want)
+			}
+		})
 	}
 }

@@ -131,10 +131,12 @@ $(TOOLS)/nfpm:
 #                  the cvpn-config .deb/.rpm)
 #   WINTUN=FILE    wintun-0.14.1.zip or wintun.dll for the MSI, checked
 #                  against packaging/windows/wintun.sha256
+#   DIST=DIR       where to put them instead of dist/ (emptied first)
 PRECONFIG ?=
 WINTUN ?=
+DIST ?= $(CURDIR)/dist
 package: deps-package $(TOOLS)/nfpm
-	VERSION='$(VERSION)' PRECONFIG='$(PRECONFIG)' WINTUN='$(WINTUN)' NFPM=$(TOOLS)/nfpm GO=$(GO) scripts/package.sh
+	VERSION='$(VERSION)' PRECONFIG='$(PRECONFIG)' WINTUN='$(WINTUN)' DIST='$(DIST)' NFPM=$(TOOLS)/nfpm GO=$(GO) scripts/package.sh
 
 clean:
 	rm -rf $(BIN) dist

@@ -71,7 +71,10 @@ msi_version() {
 }
 
 echo "make package: version $VERSION → package version $pv"
-rm -rf "$DIST"
+# Only what an earlier run made goes: DIST may be a directory of the caller's.
+mkdir -p "$DIST"
+rm -rf "$DIST/.work" "$DIST"/darwin-amd64 "$DIST"/darwin-arm64 "$DIST"/NOTES.txt \
+	"$DIST"/cvpn*.deb "$DIST"/cvpn*.rpm "$DIST"/cvpn*.msi
 work=$DIST/.work
 mkdir -p "$work"
 chmod 755 "$DIST" "$work"

@@ -27,6 +27,10 @@ type Guard func(op Op) error
 // SetGuard makes the store ask g before every change; nil allows all.
 func (s *Store) SetGuard(g Guard) { s.guard = g }
 
+// Allowed returns nil when the user may make the change op, or the
+// policy's reason not: the views ask it to disable what would be refused.
+func (s *Store) Allowed(op Op) error { return s.allow(op) }
+
 func (s *Store) allow(op Op) error {
 	if s.guard == nil {
 		return nil

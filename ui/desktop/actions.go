@@ -38,6 +38,13 @@ func chooseProfileFile(parent fyne.Window, done func(path string)) {
 }
 
 func (w *Window) importFile() {
+	if reason := w.m.View().Forbidden.Import; reason != "" {
+		// The menu's Import is not disabled with the button: say why here
+		// rather than open a file dialog whose choice would be refused.
+		w.local = &message{cause: reason, kind: kindError}
+		w.refresh()
+		return
+	}
 	w.opts.ChooseFile(w.win, func(path string) {
 		w.local = w.importPath(path)
 		w.refresh()

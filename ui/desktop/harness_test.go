@@ -43,7 +43,13 @@ func start(t *testing.T, entries ...profile.Entry) *harness {
 // ChooseFile becomes a stub that picks h.chosen.
 func startWith(t *testing.T, o Options, entries ...profile.Entry) *harness {
 	t.Helper()
-	h := &harness{t: t, b: viewmodeltest.New(entries...), queue: make(chan func(), 64),
+	return startBackend(t, o, viewmodeltest.New(entries...))
+}
+
+// startBackend is startWith over a fake the test set up first.
+func startBackend(t *testing.T, o Options, b *viewmodeltest.Backend) *harness {
+	t.Helper()
+	h := &harness{t: t, b: b, queue: make(chan func(), 64),
 		now: time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)}
 	app := test.NewTempApp(t)
 	o.Do = func(f func()) { h.queue <- f }

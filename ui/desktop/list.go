@@ -1,6 +1,8 @@
 package desktop
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -129,9 +131,28 @@ func (p *profileList) show(v viewmodel.View) {
 	p.syncing = false
 	r, ok := selectedRow(v)
 	idle := ok && !r.Busy() && r.State != api.StateConnected
-	enable(p.rename, ok && !r.Locked())
-	enable(p.remove, ok && !r.Locked() && idle)
+	enable(p.add, v.Forbidden.Import == "")
+	enable(p.rename, ok && !r.Locked() && v.Forbidden.Edit == "")
+	enable(p.remove, ok && !r.Locked() && idle && v.Forbidden.Remove == "")
 	enable(p.check, ok && r.Path != "")
+	// The hint says why buttons are off when the policy turned them off:
+	// a disabled button alone does not say who decided.
+	hint := i18n.T("main.drop_hint")
+	if reasons := policyReasons(v.Forbidden); reasons != "" {
+		hint = i18n.TD("profile.policy_forbids", map[string]any{"Reasons": reasons})
+	}
+	setText(p.hint, hint)
+}
+
+// policyReasons joins the policy's refusals, one per line.
+func policyReasons(f viewmodel.Forbidden) string {
+	var out []string
+	for _, r := range []string{f.Import, f.Edit, f.Remove} {
+		if r != "" {
+			out = append(out, r)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func indexOf(rows []viewmodel.Row, name string) int {

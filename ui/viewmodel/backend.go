@@ -55,6 +55,15 @@ type Backend interface {
 	ExportDiagnostics(ctx context.Context, path string) error
 }
 
+// ChangeGuard is the part of a Backend that knows whether the
+// administrator's policy allows importing, editing or removing profiles,
+// so the views disable what would be refused instead of refusing after a
+// click. A Backend without it allows everything.
+type ChangeGuard interface {
+	// Allowed returns nil when op is allowed, else the policy's reason.
+	Allowed(op profile.Op) error
+}
+
 // EventStream is a subscription to the service's events (*client.Events).
 type EventStream interface {
 	// Next blocks for the next event; it fails once the stream's context
@@ -97,6 +106,9 @@ var _ Backend = (*Service)(nil)
 
 // Profiles implements Backend.
 func (s *Service) Profiles() ([]profile.Entry, error) { return s.Store.List() }
+
+// Allowed implements ChangeGuard with the store's policy check.
+func (s *Service) Allowed(op profile.Op) error { return s.Store.Allowed(op) }
 
 // Import implements Backend.
 func (s *Service) Import(path, name string) (profile.Entry, error) { return s.Store.Import(path, name) }

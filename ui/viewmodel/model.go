@@ -60,6 +60,7 @@ type Model struct {
 	onNotice func(Notice)
 	notices  []Notice // recorded under mu, delivered by flushNotices
 	entries  []profile.Entry
+	forbid   Forbidden // as of the last Refresh
 	tunnels  map[string]*api.Status
 	attempts map[string]context.CancelCauseFunc // connects this app runs
 	selected string
@@ -110,7 +111,7 @@ func (m *Model) changed() {
 func (m *Model) View() View {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	v := View{Selected: m.selected, ServiceDown: m.serviceDown, Waiting: len(m.signIns)}
+	v := View{Selected: m.selected, ServiceDown: m.serviceDown, Waiting: len(m.signIns), Forbidden: m.forbid}
 	var sel *Row
 	stored := map[string]bool{}
 	for _, e := range m.entries {
@@ -193,14 +194,33 @@ func (m *Model) Refresh() error {
 		m.setError(explain("", err))
 		return err
 	}
+	forbid := m.forbidden()
 	m.mu.Lock()
 	m.entries = entries
+	m.forbid = forbid
 	if m.selected == "" && len(entries) > 0 {
 		m.selected = entries[0].Name
 	}
 	m.mu.Unlock()
 	m.changed()
 	return nil
+}
+
+// forbidden asks the backend's policy about each change, when it has
+// one; the policy file is small and read at each Refresh, so a change by
+// the administrator shows at the next one.
+func (m *Model) forbidden() Forbidden {
+	g, ok := m.b.(ChangeGuard)
+	if !ok {
+		return Forbidden{}
+	}
+	reason := func(op profile.Op) string {
+		if err := g.Allowed(op); err != nil {
+			return err.Error()
+		}
+		return ""
+	}
+	return Forbidden{Import: reason(profile.OpImport), Edit: reason(profile.OpEdit), Remove: reason(profile.OpRemove)}
 }
 
 // Import stores the profile file at path under name ("" derives it) and

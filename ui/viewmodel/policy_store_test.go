@@ -42,6 +42,11 @@ func TestModelChangesUnderPolicy(t *testing.T) {
 			if err := m.Refresh(); err != nil {
 				t.Fatal(err)
 			}
+			// The view knows beforehand, so the window disables the action.
+			f := m.View().Forbidden
+			if got := f.Import + f.Edit + f.Remove; !strings.Contains(got, tt.want) {
+				t.Errorf("View().Forbidden = %+v, want the reason %q", f, tt.want)
+			}
 			err := tt.change(m)
 			if !errors.Is(err, policy.ErrForbidden) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want %q", err, tt.want)

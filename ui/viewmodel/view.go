@@ -26,6 +26,15 @@ type View struct {
 	Waiting int
 	// ServiceDown: the service cannot be reached; Error says how to start it.
 	ServiceDown bool
+	// Forbidden says which changes to the profiles the administrator's
+	// policy does not allow, each with the reason.
+	Forbidden Forbidden
+}
+
+// Forbidden holds the policy's reasons against importing, editing
+// (renaming) and removing profiles; "" where the change is allowed.
+type Forbidden struct {
+	Import, Edit, Remove string
 }
 
 // Row is one profile as the list and the details pane show it. The

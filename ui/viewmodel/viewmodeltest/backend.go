@@ -38,6 +38,7 @@ type Backend struct {
 
 	awsReport *awsclient.Report // set by SetAWSImport (awsimport.go)
 	awsErr    error
+	forbidden map[profile.Op]bool // set by Forbid (policy.go)
 }
 
 var _ viewmodel.Backend = (*Backend)(nil)
@@ -106,6 +107,9 @@ func (b *Backend) Import(path, name string) (profile.Entry, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.allowedLocked(profile.OpImport); err != nil {
+		return profile.Entry{}, fmt.Errorf("import %s: %w", name, err)
+	}
 	if b.find(name) >= 0 {
 		return profile.Entry{}, fmt.Errorf("import %s: %w", name, profile.ErrExists)
 	}
@@ -129,6 +133,9 @@ func (b *Backend) Rename(from, to string) error {
 	b.record("rename %s %s", from, to)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.allowedLocked(profile.OpEdit); err != nil {
+		return fmt.Errorf("rename %s: %w", from, err)
+	}
 	i := b.find(from)
 	switch {
 	case i < 0:
@@ -145,6 +152,9 @@ func (b *Backend) Remove(name string) error {
 	b.record("remove %s", name)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if err := b.allowedLocked(profile.OpRemove); err != nil {
+		return fmt.Errorf("remove %s: %w", name, err)
+	}
 	i := b.find(name)
 	switch {
 	case i < 0:

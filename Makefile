@@ -131,12 +131,14 @@ $(TOOLS)/nfpm:
 #                  the cvpn-config .deb/.rpm)
 #   WINTUN=FILE    wintun-0.14.1.zip or wintun.dll for the MSI, checked
 #                  against packaging/windows/wintun.sha256
-#   DIST=DIR       where to put them instead of dist/ (emptied first)
+#   DIST=DIR       where to put them instead of dist/
+#   SIGN_WINDOWS, SIGN_DEB, SIGN_RPM  signing hooks (packaging/README.md)
 PRECONFIG ?=
 WINTUN ?=
 DIST ?= $(CURDIR)/dist
 package: deps-package $(TOOLS)/nfpm
-	VERSION='$(VERSION)' PRECONFIG='$(PRECONFIG)' WINTUN='$(WINTUN)' DIST='$(DIST)' NFPM=$(TOOLS)/nfpm GO=$(GO) scripts/package.sh
+	VERSION='$(VERSION)' PRECONFIG='$(PRECONFIG)' WINTUN='$(WINTUN)' DIST='$(DIST)' NFPM=$(TOOLS)/nfpm GO=$(GO) \
+		SIGN_WINDOWS='$(SIGN_WINDOWS)' SIGN_DEB='$(SIGN_DEB)' SIGN_RPM='$(SIGN_RPM)' scripts/package.sh
 
 clean:
 	rm -rf $(BIN) dist

@@ -14,6 +14,10 @@
 # wintun-0.14.1.zip; its SHA-256 must be in packaging/windows/wintun.sha256),
 # DIST (default dist), NFPM (default bin/tools/nfpm), GO (default go),
 # PKG_TARGETS (default "linux windows darwin": build only some).
+# Signing hooks (packaging/README.md): SIGN_WINDOWS, SIGN_DEB and SIGN_RPM
+# are commands that sign the file named as their last argument in place;
+# SIGN_WINDOWS runs on cvpn.exe and cvpn-gui.exe before they go into the
+# MSI, and on the MSI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -33,6 +37,15 @@ note() {
 	notes+=("$*")
 }
 has_target() { [[ " $PKG_TARGETS " == *" $1 "* ]]; }
+# sign HOOK FILE... — runs the signing command in $HOOK on each file.
+sign() {
+	local hook=${!1:-} f
+	[ -n "$hook" ] || return 0
+	for f in "${@:2}"; do
+		echo "  $1 $(basename "$f")"
+		bash -c "$hook \"\$1\"" sign "$f"
+	done
+}
 
 # pkg_version turns git describe into a version dpkg and rpm both order
 # correctly: v1.2.3 → 1.2.3; v1.2.3-rc1 → 1.2.3~rc1 (before 1.2.3);
@@ -88,11 +101,13 @@ build() {
 		"$GO" build -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
 }
 
+# preconfig checks preconfigurations and writes the MSI's optional parts.
+CGO_ENABLED=0 "$GO" build -o "$work/preconfig" ./packaging/build/preconfig
 if [ -n "$PRECONFIG" ]; then
 	[ -d "$PRECONFIG" ] || { echo "make package: PRECONFIG=$PRECONFIG is not a directory" >&2; exit 2; }
 	PRECONFIG=$(cd "$PRECONFIG" && pwd)
 	# Refuses a policy or profile cvpn would refuse, before building anything.
-	CGO_ENABLED=0 "$GO" run ./packaging/build/preconfig check "$PRECONFIG"
+	"$work/preconfig" check "$PRECONFIG"
 fi
 
 # ---- Linux: .deb and .rpm per architecture -------------------------------
@@ -185,7 +200,7 @@ if has_target windows; then
 	stage=$work/windows-amd64
 	mkdir -p "$stage"
 	build windows amd64 "$stage/cvpn.exe" ./cmd/cvpn
-	wixl_defs=(-D Version="$(msi_version)" -D SourceDir="$stage")
+	wixl_defs=(-D Version="$(msi_version)" -D SourceDir=.)
 	if command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
 		echo "  go build windows/amd64 cvpn-gui.exe (cgo, mingw-w64)"
 		CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
@@ -213,18 +228,29 @@ if has_target windows; then
 		note "MSI: no wintun.dll (pass WINTUN=path/to/wintun-0.14.1.zip or wintun.dll): the service installs and runs, but connecting fails with 'wintun.dll (the Wintun driver) was not found in C:\\Program Files\\cvpn …' until wintun.dll is put there"
 	fi
 
-	templates=()
+	# wixl takes only relative paths, so the optional files join the
+	# binaries in the stage directory.
+	wxi_args=()
 	if compgen -G "packaging/windows/policy/*.admx" >/dev/null; then
-		templates=(-templates "$root/packaging/windows/policy")
+		cp -R packaging/windows/policy "$stage/policy"
+		wxi_args+=(-templates policy)
 	else
 		note "MSI: no ADMX template (packaging/windows/policy/*.admx is not there)"
 	fi
-	pre=()
-	[ -n "$PRECONFIG" ] && pre=(-preconfig "$PRECONFIG")
-	CGO_ENABLED=0 "$GO" run ./packaging/build/preconfig wxi "${pre[@]}" "${templates[@]}" -o "$stage"
+	if [ -n "$PRECONFIG" ]; then
+		mkdir -p "$stage/preconfig"
+		cp -R "$PRECONFIG"/. "$stage/preconfig/"
+		wxi_args+=(-preconfig preconfig)
+	fi
+	sign SIGN_WINDOWS "$stage"/*.exe
 	msi=$DIST/cvpn-$pv-x64.msi
 	echo "  wixl $(basename "$msi")"
-	wixl -a x64 "${wixl_defs[@]}" -I "$stage" -o "$msi" packaging/windows/cvpn.wxs
+	(
+		cd "$stage"
+		"$work/preconfig" wxi "${wxi_args[@]}" -o .
+		wixl -a x64 "${wixl_defs[@]}" -I . -o "$msi" "$root/packaging/windows/cvpn.wxs"
+	)
+	sign SIGN_WINDOWS "$msi"
 fi
 
 # ---- macOS: the non-GUI binaries for build-pkg.sh -----------------------
@@ -236,6 +262,10 @@ if has_target darwin; then
 	note "macOS: only dist/darwin-{amd64,arm64}/cvpn are built here (the GUI needs cgo and the macOS SDK); run packaging/macos/build-pkg.sh on a Mac for the .pkg"
 fi
 
+if has_target linux; then
+	sign SIGN_DEB "$DIST"/*.deb
+	sign SIGN_RPM "$DIST"/*.rpm
+fi
 rm -rf "$work"
 {
 	echo "cvpn $VERSION (package version $pv), built $(date -u +%Y-%m-%dT%H:%M:%SZ)"

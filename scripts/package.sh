@@ -101,6 +101,15 @@ build() {
 		"$GO" build -trimpath -ldflags "$ldflags" -o "$out" "$pkg"
 }
 
+# WINTUN is checked before anything is built: a wrong DLL must not ship.
+if [ -n "$WINTUN" ]; then
+	sum=$(sha256sum "$WINTUN" | cut -d' ' -f1)
+	if ! grep -v '^#' packaging/windows/wintun.sha256 | grep -q "^$sum "; then
+		echo "make package: WINTUN=$WINTUN has SHA-256 $sum, which packaging/windows/wintun.sha256 does not list; refusing it" >&2
+		exit 1
+	fi
+fi
+
 # preconfig checks preconfigurations and writes the MSI's optional parts.
 CGO_ENABLED=0 "$GO" build -o "$work/preconfig" ./packaging/build/preconfig
 if [ -n "$PRECONFIG" ]; then
@@ -211,18 +220,11 @@ if has_target windows; then
 	fi
 
 	if [ -n "$WINTUN" ]; then
-		sum=$(sha256sum "$WINTUN" | cut -d' ' -f1)
-		if ! grep -v '^#' packaging/windows/wintun.sha256 | grep -q "^$sum "; then
-			echo "make package: WINTUN=$WINTUN has SHA-256 $sum, which packaging/windows/wintun.sha256 does not list; refusing it" >&2
-			exit 1
-		fi
 		case "$WINTUN" in
-		*.zip)
-			unzip -p "$WINTUN" wintun/bin/amd64/wintun.dll >"$stage/wintun.dll"
-			[ -s "$stage/wintun.dll" ] || { echo "make package: no wintun/bin/amd64/wintun.dll in $WINTUN" >&2; exit 1; }
-			;;
+		*.zip) unzip -p "$WINTUN" wintun/bin/amd64/wintun.dll >"$stage/wintun.dll" ;;
 		*) cp "$WINTUN" "$stage/wintun.dll" ;;
 		esac
+		[ -s "$stage/wintun.dll" ] || { echo "make package: no wintun/bin/amd64/wintun.dll in $WINTUN" >&2; exit 1; }
 		wixl_defs+=(-D Wintun=1)
 	else
 		note "MSI: no wintun.dll (pass WINTUN=path/to/wintun-0.14.1.zip or wintun.dll): the service installs and runs, but connecting fails with 'wintun.dll (the Wintun driver) was not found in C:\\Program Files\\cvpn …' until wintun.dll is put there"

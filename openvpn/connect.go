@@ -51,6 +51,7 @@ func (s *Session) attempt(ctx context.Context, r *profile.Remote, n int, pinned 
 			return attemptResult{err: err}
 		}
 		addrs = all
+		s.timing("resolved")
 	} else {
 		s.setState(StateResolving, StateChange{Detail: pinned.Addr().String() + " (kept from the last attempt)", Proto: proto, Attempt: n})
 	}
@@ -87,6 +88,7 @@ func (s *Session) attemptAddr(ctx context.Context, r *profile.Remote, host strin
 	if err != nil {
 		return attemptResult{addr: addr, err: err}
 	}
+	s.timing("transport")
 	return s.runLink(ctx, r, host, addr, conn, n)
 }
 

@@ -128,7 +128,8 @@ type kmParams struct {
 	creds    *keymethod2.Credentials
 	framing  keymethod2.Framing
 	limits   keymethod2.Limits
-	noEKM    bool // Options.NoKeyExport
+	noEKM    bool               // Options.NoKeyExport
+	timing   func(phase string) // Session.timing
 }
 
 type keyEventKind uint8
@@ -177,6 +178,9 @@ func (ks *keyState) runTLS(p kmParams, events chan<- keyEvent, done <-chan struc
 		return
 	}
 	cs := tc.ConnectionState()
+	if ks.id == 0 && p.timing != nil {
+		p.timing("tls")
+	}
 	src, err := keys.NewClientSource(rand.Reader)
 	if err != nil {
 		fail("key-method 2", err)

@@ -31,6 +31,7 @@ func (l *link) handleControl(wire []byte, now time.Time) error {
 		}
 		l.peer = p.SessionID
 		l.keys[0].ch.SetRemoteSessionID(l.peer)
+		l.s.timing("reset")
 		l.s.setState(StateHandshake, StateChange{Detail: "tls with " + l.addr.String(), Remote: l.addr, Proto: l.remote.Proto.String(), Attempt: l.attempt})
 	} else if p.SessionID != l.peer {
 		l.s.debugf.printf("drop control packet from session %v", p.SessionID)
@@ -121,6 +122,7 @@ func (l *link) handleKeyEvent(ctx context.Context, ev keyEvent, now time.Time) e
 		ks.source, ks.server, ks.state, ks.ekmOffered = ev.source, ev.server, ev.state, ev.ekm
 		l.s.debugf.printf("key %d: key-method 2 done (%s, ekm offered: %v)", ks.id, tlsVersionName(ev.state.Version), ev.ekm)
 		if !l.connected {
+			l.s.timing("key-method-2")
 			l.pushing = true
 			l.nextPush = now
 			l.pushUntil = now.Add(l.handWindow())
@@ -158,6 +160,7 @@ func (l *link) handleMessage(ctx context.Context, m push.Message, now time.Time)
 			l.s.warn("pushed options: %s", w)
 		}
 		if !l.connected {
+			l.s.timing("push-reply")
 			return l.establish(ctx, opts, now)
 		}
 		if opts.AuthToken != "" {
@@ -256,6 +259,7 @@ func (l *link) establish(ctx context.Context, opts *push.Options, now time.Time)
 		if err := f(ctx, opts, Link{Remote: l.addr, Proto: l.remote.Proto, Host: l.host}); err != nil {
 			return fatal(fmt.Errorf("configure the tunnel: %w", err))
 		}
+		l.s.timing("configured")
 	}
 	l.install(ks, dc, now)
 	tx := l.s.tx.Load()
@@ -264,6 +268,7 @@ func (l *link) establish(ctx context.Context, opts *push.Options, now time.Time)
 	l.lastRecv.Store(l.s.now())
 	l.s.lastSend.Store(l.s.now())
 	l.s.auth.connected()
+	l.s.timing("connected")
 	l.s.setState(StateConnected, StateChange{Remote: l.addr, Proto: info.Proto, Attempt: l.attempt, Connection: info,
 		Detail: fmt.Sprintf("%v via %v/%s %s", info.IPv4.Addr(), l.addr, info.Proto, info.Cipher)})
 	return nil

@@ -78,7 +78,7 @@ func (s *Session) kmParams(r *profile.Remote) (kmParams, error) {
 			pi.UserVars = append(pi.UserVars, keymethod2.Var{Name: v.Name, Value: v.Value})
 		}
 	}
-	km := kmParams{options: options, peerInfo: pi, noEKM: s.opts.NoKeyExport}
+	km := kmParams{options: options, peerInfo: pi, noEKM: s.opts.NoKeyExport, timing: s.timing}
 	if p.Auth.Federated {
 		km.framing = keymethod2.FramingAWS
 	}

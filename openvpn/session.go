@@ -44,10 +44,13 @@ type Session struct {
 
 	// tx is the sending key of the current connection; nil while not
 	// connected (the TUN reader then drops what it reads).
-	tx       atomic.Pointer[txKey]
-	sendMu   sync.Mutex   // keeps packet-ids in order on the wire
-	epoch    time.Time    // monotonic base for lastSend
-	lastSend atomic.Int64 // nanoseconds since epoch of the last data send
+	tx     atomic.Pointer[txKey]
+	sendMu sync.Mutex // keeps packet-ids in order on the wire
+	epoch  time.Time  // monotonic base for lastSend
+
+	timingMu sync.Mutex      // timing.go
+	timed    map[string]bool // phases already logged
+	lastSend atomic.Int64    // nanoseconds since epoch of the last data send
 	// wallSkew moves the wall clock the engine sees (nanoseconds), so
 	// tests can make the machine seem to have slept (resume.go).
 	wallSkew atomic.Int64
@@ -132,6 +135,7 @@ func Dial(ctx context.Context, prof *profile.Profile, dev Device, opts Options) 
 		cancel:   cancel,
 		epoch:    time.Now(),
 	}
+	s.timing("dial")
 	s.auth.init(prof)
 	go s.readTUN()
 	go s.run(ctx)

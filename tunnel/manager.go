@@ -158,6 +158,13 @@ func NewManager(cfg Config) *Manager {
 // prompts) to every subscriber.
 func (m *Manager) Publish(ev Event) { m.bus.publish(ev) }
 
+// processStart is this package's initialisation, a few milliseconds
+// after exec: the base of the connect timing lines.
+var processStart = time.Now()
+
+// sinceStart is the time since processStart in milliseconds.
+func sinceStart() float64 { return float64(time.Since(processStart).Microseconds()) / 1000 }
+
 func createTUN(name string, mtu int) (openvpn.Device, string, error) {
 	dev, err := tun.Create(name, mtu)
 	if err != nil {
@@ -300,6 +307,7 @@ func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
 		return nil, err
 	}
 	t := newTunnel(m, req, devName, mtu)
+	t.logf("timing: tun-open %.1f", sinceStart()) // the engine's format, openvpn/timing.go
 	opts := openvpn.Options{
 		Logf:        t.logf,
 		Prompter:    req.Prompter,

@@ -105,6 +105,7 @@ func (a *app) connectForeground(prof *profile.Profile, f connectFlags) int {
 	if f.authFile != "" || isTerminal(os.Stdin) || prof.Auth.Federated {
 		prompter = a.foregroundPrompter(prof, f)
 	}
+	defer startCPUProfile(a.stderr)()
 	logf := func(format string, args ...any) {}
 	if f.verbose || f.debug {
 		logf = func(format string, args ...any) { fmt.Fprintf(a.stderr, "  "+format+"\n", args...) }

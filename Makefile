@@ -77,6 +77,7 @@ unit: deps-build
 # laptop but fail under CI=true, so CI can never pass by skipping them.
 test: deps-test lint
 	$(GO) test -count=1 -timeout 20m ./...
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchtime 1x ./openvpn/datachannel ./openvpn/transport
 	$(GO) test -count=1 -race -timeout 10m ./openvpn/... ./tunnel/... ./service/... ./credstore/... ./ui/...
 
 # fuzz runs each parser of untrusted input for FUZZTIME: profiles, CRLs,

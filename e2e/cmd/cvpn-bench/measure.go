@@ -4,11 +4,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -16,29 +12,16 @@ import (
 	"github.com/cvpn/cvpn/e2e/lab"
 )
 
-type sample struct {
-	connect          time.Duration
-	upMbps, downMbps float64
-	cpuPerGB         float64
-	rssMB            float64
-}
-
-func (s sample) String() string {
-	return fmt.Sprintf("connect %v, up %.0f Mbit/s, down %.0f Mbit/s, %.2f CPU-s/GB, peak RSS %.1f MB",
-		s.connect.Round(time.Millisecond), s.upMbps, s.downMbps, s.cpuPerGB, s.rssMB)
-}
-
-type transfer struct {
-	bitsPerSecond float64
-	bytes         int64
-}
-
-// iperf runs one iperf3 transfer from the client namespace to the server's
-// tunnel address; reverse makes the server send.
-func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool) (transfer, error) {
-	args := []string{"-c", l.ServerTunIP.String(), "-t", strconv.Itoa(int(d.Seconds())), "-J"}
+// iperf runs one iperf3 TCP transfer from the client namespace to the
+// server's tunnel address; reverse makes the server send, rate > 0 paces
+// the sender (bits per second).
+func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool, rate int64) (transfer, error) {
+	args := []string{"-c", l.ServerTunIP.String(), "-t", strconv.Itoa(max(1, int(d.Seconds()))), "-J"}
 	if reverse {
 		args = append(args, "-R")
+	}
+	if rate > 0 {
+		args = append(args, "-b", strconv.FormatInt(rate, 10))
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
@@ -54,86 +37,83 @@ func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool) (tran
 	if err != nil {
 		return transfer{}, err
 	}
-	var r struct {
-		End struct {
-			SumReceived struct {
-				Bytes         int64   `json:"bytes"`
-				BitsPerSecond float64 `json:"bits_per_second"`
-			} `json:"sum_received"`
-		} `json:"end"`
-	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		return transfer{}, fmt.Errorf("parse iperf3 output: %w", err)
-	}
-	return transfer{r.End.SumReceived.BitsPerSecond, r.End.SumReceived.Bytes}, nil
+	return parseIperf(out)
 }
 
-// cpuSeconds is the process's user+system time (/proc/PID/stat fields 14
-// and 15, in clock ticks of 1/100 s on Linux).
-func cpuSeconds(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// costed is a transfer with the CPU the client and the server spent on it.
+type costed struct {
+	transfer
+	clientCPU, serverCPU float64 // seconds
+	elapsed              time.Duration
+}
+
+func (c costed) cpuPerGB() float64 { return c.clientCPU / (float64(c.bytes) / 1e9) }
+
+// serverPercent is the lab server's CPU as a percentage of one core.
+func (c costed) serverPercent() float64 { return 100 * c.serverCPU / c.elapsed.Seconds() }
+
+// iperfCosted runs iperf and reads both openvpn processes' CPU around it.
+func iperfCosted(ctx context.Context, l *lab.Lab, clientPid int, d time.Duration, reverse bool, rate int64) (costed, error) {
+	c0, err := readProc(clientPid)
 	if err != nil {
-		return 0, fmt.Errorf("read cpu time: %w", err)
+		return costed{}, err
 	}
-	// The command name may hold spaces; fields are counted after its ')'.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("read cpu time: short /proc/%d/stat", pid)
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100, nil
-}
-
-// peakRSS is the process's high-water resident set (VmHWM), in MB.
-func peakRSS(pid int) (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	s0, err := readProc(l.Server.Pid())
 	if err != nil {
-		return 0, fmt.Errorf("read peak rss: %w", err)
+		return costed{}, err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
-			return kb / 1024, err
-		}
+	t0 := time.Now()
+	t, err := iperf(ctx, l, d, reverse, rate)
+	if err != nil {
+		return costed{}, err
 	}
-	return 0, fmt.Errorf("read peak rss: no VmHWM for pid %d", pid)
+	el := time.Since(t0)
+	c1, err := readProc(clientPid)
+	if err != nil {
+		return costed{}, err
+	}
+	s1, err := readProc(l.Server.Pid())
+	if err != nil {
+		return costed{}, err
+	}
+	return costed{t, c1.cpu - c0.cpu, s1.cpu - s0.cpu, el}, nil
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
+// latencyUnderLoad pings the server's tunnel address every 10 ms while an
+// upload at full speed runs, and returns the RTTs (ms) and how many
+// requests went unanswered.
+func latencyUnderLoad(ctx context.Context, l *lab.Lab, d time.Duration) ([]float64, int, error) {
+	errc := make(chan error, 1)
+	go func() {
+		_, err := iperf(ctx, l, d+2*time.Second, false, 0)
+		errc <- err
+	}()
+	time.Sleep(time.Second) // let TCP leave slow start and fill the queues
+	count := int(d / (10 * time.Millisecond))
+	pctx, cancel := context.WithTimeout(ctx, d+10*time.Second)
+	out, perr := lab.Command(pctx, l.ClientNS, "ping", "-n", "-i", "0.01", "-c", strconv.Itoa(count), "-W", "1",
+		l.ServerTunIP.String()).CombinedOutput()
+	cancel()
+	if err := <-errc; err != nil {
+		return nil, 0, fmt.Errorf("bulk transfer: %w", err)
 	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
+	rtts := parsePingRTTs(string(out))
+	if len(rtts) == 0 {
+		return nil, 0, fmt.Errorf("ping under load: no replies (%v): %s", perr, out)
 	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return rtts, count - len(rtts), nil
 }
 
-func printTable(w io.Writer, kinds []clientKind, results [][]sample) {
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| client | runs | connect (ms) | up (Mbit/s) | down (Mbit/s) | CPU-s per GB | peak RSS (MB) |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
-	for i, k := range kinds {
-		rs := results[i]
-		if len(rs) == 0 {
-			fmt.Fprintf(w, "| %s | 0 | failed | | | | |\n", k.name)
-			continue
+// execTime is how long starting argv in the namespace takes until it
+// exits: for `cvpn version` and `openvpn --version`, the cost of process
+// start (namespace entry, loading, runtime init) alone.
+func execTime(ctx context.Context, ns string, argv []string) (time.Duration, error) {
+	t0 := time.Now()
+	if err := lab.Command(ctx, ns, argv[0], argv[1:]...).Run(); err != nil {
+		// openvpn --version exits 1 by design.
+		if _, ok := err.(interface{ ExitCode() int }); !ok {
+			return 0, err
 		}
-		col := func(f func(sample) float64) float64 {
-			var xs []float64
-			for _, s := range rs {
-				xs = append(xs, f(s))
-			}
-			return median(xs)
-		}
-		fmt.Fprintf(w, "| %s | %d | %.0f | %.0f | %.0f | %.2f | %.1f |\n", k.name, len(rs),
-			col(func(s sample) float64 { return float64(s.connect.Milliseconds()) }),
-			col(func(s sample) float64 { return s.upMbps }),
-			col(func(s sample) float64 { return s.downMbps }),
-			col(func(s sample) float64 { return s.cpuPerGB }),
-			col(func(s sample) float64 { return s.rssMB }))
 	}
+	return time.Since(t0), nil
 }

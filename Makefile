@@ -104,9 +104,12 @@ fuzz: deps-build
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}" || exit 1; \
 	done
 
-# bench measures cvpn against the stock openvpn client on the same lab server
-# (iperf3 both ways, CPU-s per GB, connect time, peak RSS), then runs the Go
-# micro-benchmarks of the data path.
+# bench measures cvpn against the stock openvpn client on the same lab server,
+# UDP and TCP, alternating, medians of 3 rounds (about 10 minutes on 2 cores),
+# and prints a markdown table: CPU-s per GB full speed and paced, throughput,
+# connect time and its phases, ping under load, memory, idle wake-ups; then
+# the Go micro-benchmarks of the data path. See docs/performance.md.
+# BENCH_ARGS picks less, e.g. "-quick" or "-proto udp -only connect,cpu".
 BENCH_ARGS ?=
 bench: deps-test build
 	$(BIN)/cvpn-bench -cvpn $(BIN)/cvpn $(BENCH_ARGS)

@@ -207,7 +207,12 @@ func benchLab(ctx context.Context, cfg config, proto lab.Proto, first bool, res 
 			slices.Reverse(order)
 		}
 		for _, c := range order {
-			if err := benchClient(ctx, cfg, l, profile, c, r, first, res); err != nil {
+			t0 := time.Now()
+			err := benchClient(ctx, cfg, l, profile, c, r, first, res)
+			if err == nil {
+				fmt.Fprintf(os.Stderr, "%s %s, round %d of %d: done in %v\n", proto, c, r+1, cfg.rounds, time.Since(t0).Round(time.Second))
+			}
+			if err != nil {
 				fmt.Fprintf(os.Stderr, "%s %s, round %d: %v\n", proto, c, r+1, err)
 				errs = append(errs, err)
 				if ctx.Err() != nil {

@@ -231,3 +231,57 @@ func checkMode(t *testing.T, p string, want fs.FileMode) {
 		t.Errorf("%s has mode %v, want %v", p, st.Mode(), want)
 	}
 }
+
+// fakeSystemctl stands in for systemctl where systemd runs: it logs each
+// call, says the unit is enabled and not yet active, and succeeds.
+const fakeSystemctl = `#!/bin/sh
+echo "$*" >>/tmp/systemctl.calls
+case "$*" in
+--version*) echo "systemd 252 (252.0)" ;;
+*is-enabled*) echo enabled ;;
+*is-active*) exit 3 ;;
+esac
+exit 0
+`
+
+// TestDebUnderSystemd installs and removes the .deb as on a machine where
+// systemd is PID 1 (/run/systemd/system exists; systemctl is a fake that
+// logs), to see the maintainer scripts start the service on install and
+// stop it on removal. Like TestDebInstallRemovePurge, in an overlay root.
+func TestDebUnderSystemd(t *testing.T) {
+	if os.Getenv(insideEnv) == "" {
+		reexecInOverlayRoot(t, dist(t))
+		return
+	}
+	d := os.Getenv(distEnv)
+	enterOverlayRoot(t)
+	deb := one(t, d, "cvpn_*_amd64.deb")
+	t.Cleanup(func() { _ = exec.Command("dpkg", "-P", "cvpn").Run() })
+	if err := os.MkdirAll("/run/systemd/system", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Maintainer scripts run with /usr/local/sbin first on PATH. Images
+	// often carry a policy-rc.d that forbids starting services (this
+	// machine's does), which deb-systemd-invoke obeys; allow it here.
+	for p, data := range map[string]string{"/usr/local/sbin/systemctl": fakeSystemctl, "/usr/sbin/policy-rc.d": "#!/bin/sh\nexit 0\n"} {
+		if err := os.WriteFile(p, []byte(data), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := func() string {
+		b, _ := os.ReadFile("/tmp/systemctl.calls")
+		_ = os.Remove("/tmp/systemctl.calls")
+		return string(b)
+	}
+
+	run(t, "dpkg", "-i", deb)
+	mustContain(t, "systemctl calls on install", calls(), "daemon-reload", "restart cvpn.service")
+	run(t, "dpkg", "-r", "cvpn")
+	mustContain(t, "systemctl calls on remove", calls(), "stop cvpn.service")
+	run(t, "dpkg", "-P", "cvpn")
+	for _, gone := range []string{"/var/lib/cvpn", "/var/log/cvpn", wantsLink} {
+		if _, err := os.Lstat(gone); err == nil {
+			t.Errorf("%s is still there after dpkg -P", gone)
+		}
+	}
+}

@@ -268,7 +268,7 @@ func (l *link) establish(ctx context.Context, opts *push.Options, now time.Time)
 	l.lastRecv.Store(l.s.now())
 	l.s.lastSend.Store(l.s.now())
 	l.s.auth.connected()
-	l.s.timing("connected")
+	l.s.timing("tunnel-up")
 	l.s.setState(StateConnected, StateChange{Remote: l.addr, Proto: info.Proto, Attempt: l.attempt, Connection: info,
 		Detail: fmt.Sprintf("%v via %v/%s %s", info.IPv4.Addr(), l.addr, info.Proto, info.Cipher)})
 	return nil

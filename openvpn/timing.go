@@ -12,7 +12,9 @@ import "time"
 // tools can parse the breakdown of a connect. The phases, in order:
 // dial (Dial called), resolved, transport (socket open), reset (the
 // server answered the hard reset), tls (handshake done), key-method-2,
-// push-reply, configured (the Configure hook returned) and connected.
+// push-reply, configured (the Configure hook returned) and tunnel-up
+// (keys installed: the tunnel carries traffic). No phase is named like a
+// state ("connected "), which tools and tests match in the same log.
 // The tunnel manager adds tun-open in the same format.
 var processStart = time.Now()
 

@@ -129,9 +129,10 @@ var cvpnMarkers = []marker{
 }
 
 // cvpnTimingPhases reads the "NAME: timing: EVENT MS" lines cvpn prints
-// with --verbose (milliseconds since its engine began) and splits the
-// connect at tun-open, resolved, tls, push-reply and configured; done is
-// its "connected". ok is false when the lines are missing.
+// with --verbose (milliseconds since the engine package's initialisation,
+// a few ms after exec; see openvpn/timing.go) and splits the connect at
+// tun-open, resolved, tls, push-reply and configured; done is its
+// "tunnel-up" (keys installed). ok is false when the lines are missing.
 func cvpnTimingPhases(lines []logLine) (ph map[string]time.Duration, done time.Duration, ok bool) {
 	at := map[string]time.Duration{}
 	for _, l := range lines {
@@ -168,9 +169,12 @@ func cvpnTimingPhases(lines []logLine) (ph map[string]time.Duration, done time.D
 		ph[s.phase] = t - prev
 		prev = t
 	}
-	done, found := at["connected"]
-	if !found {
-		done = prev
+	done = prev
+	for _, e := range []string{"tunnel-up", "connected"} { // the latter in early builds
+		if t, found := at[e]; found {
+			done = t
+			break
+		}
 	}
 	return ph, done, true
 }

@@ -188,7 +188,7 @@ func TestCvpnTimingPhases(t *testing.T) {
 		2, "  client: timing: tls 14.3",
 		2, "  client: timing: push-reply 20.6",
 		2, "  client: timing: configured 21.8",
-		2, "  client: timing: connected 22.0",
+		2, "  client: timing: tunnel-up 22.0",
 	)
 	ph, done, ok := cvpnTimingPhases(full)
 	if !ok {
@@ -203,6 +203,9 @@ func TestCvpnTimingPhases(t *testing.T) {
 	}
 	if done != ms2d(22.0) {
 		t.Errorf("done = %v, want 22ms", done)
+	}
+	if _, done, _ := cvpnTimingPhases(full[:len(full)-1]); done != ms2d(21.8) {
+		t.Errorf("done without tunnel-up = %v, want configured's 21.8ms", done)
 	}
 	if _, _, ok := cvpnTimingPhases(full[:4]); ok {
 		t.Error("ok without tls, push-reply and configured")

@@ -41,6 +41,14 @@ type udpConn struct {
 	gso   bool
 	wcmsg []byte // one UDP_SEGMENT control message per wmsgs entry
 
+	// UDP generic receive offload (udp_gro_linux.go); reader only.
+	gro     bool
+	groRead int    // how many messages the next read asks for
+	rcmsg   []byte // one control message buffer per rmsgs entry
+	rseg    []int  // per message of the last read: segment size
+	rcnt    []int  // and segment count
+	carry   groCarry
+
 	// For a floating (unconnected) socket, DialFloat: the sources of the
 	// last batch read, and the peer every write goes to.
 	rnames  []unix.RawSockaddrInet6 // large enough for either family
@@ -74,6 +82,11 @@ func newUDP(c *net.UDPConn) (Conn, error) {
 		wcmsg:   make([]byte, udpBatch*gsoCmsgSpace),
 	}
 	u.gso = probeGSO(rc)
+	if enableGRO(rc) {
+		u.gro, u.groRead = true, udpBatch
+		u.rcmsg = make([]byte, udpBatch*groCmsgSpace)
+		u.rseg, u.rcnt = make([]int, udpBatch), make([]int, udpBatch)
+	}
 	u.readFn, u.writeFn = u.recvmmsg, u.sendmmsg
 	for i := range udpBatch {
 		u.rmsgs[i].hdr.Iov = &u.riovs[i]
@@ -88,7 +101,14 @@ func (u *udpConn) BatchSize() int { return udpBatch }
 
 func (u *udpConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 	n := min(len(bufs), udpBatch)
-	for i := range n {
+	if u.carry.pending() {
+		return u.carry.drain(bufs[:n], sizes), nil
+	}
+	r := n
+	if u.gro {
+		r = min(n, u.groRead)
+	}
+	for i := range r {
 		u.riovs[i].Base = &bufs[i][0]
 		u.riovs[i].SetLen(len(bufs[i]))
 		u.rmsgs[i].hdr.Flags = 0
@@ -96,8 +116,12 @@ func (u *udpConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 			u.rmsgs[i].hdr.Name = (*byte)(unsafe.Pointer(&u.rnames[i]))
 			u.rmsgs[i].hdr.Namelen = uint32(unsafe.Sizeof(u.rnames[i]))
 		}
+		if u.gro {
+			u.rmsgs[i].hdr.Control = &u.rcmsg[i*groCmsgSpace]
+			u.rmsgs[i].hdr.SetControllen(groCmsgSpace)
+		}
 	}
-	u.rn, u.rgot, u.rerr = n, 0, 0
+	u.rn, u.rgot, u.rerr = r, 0, 0
 	err := u.rc.Read(u.readFn)
 	got := u.rgot
 	if err == nil && u.rerr != 0 {
@@ -111,6 +135,9 @@ func (u *udpConn) ReadBatch(bufs [][]byte, sizes []int) (int, error) {
 		if u.rmsgs[i].hdr.Flags&unix.MSG_TRUNC != 0 {
 			sizes[i] = 0 // larger than its buffer: not a packet we could have sent for
 		}
+	}
+	if u.gro {
+		got = u.splitGRO(bufs[:n], sizes, got)
 	}
 	return got, nil
 }
@@ -258,6 +285,11 @@ func dialFloat(raddr netip.AddrPort) (Conn, error) {
 		return nil, err
 	}
 	u := conn.(*udpConn)
+	if u.gro {
+		// Source names one address per message, not per segment.
+		_ = u.rc.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.SOL_UDP, unix.UDP_GRO, 0) })
+		u.gro = false
+	}
 	u.rnames = make([]unix.RawSockaddrInet6, udpBatch)
 	u.SetPeer(raddr)
 	return u, nil

@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/cvpn/cvpn/internal/testenv"
 )
 
 // TestGROSplitsRuns sends runs of equal-sized packets with GSO over
@@ -26,7 +28,7 @@ func TestGROSplitsRuns(t *testing.T) {
 		r := rconn.(*udpConn)
 		if !r.gro {
 			r.Close()
-			t.Skip("UDP_GRO not available")
+			testenv.Unavailable(t, "UDP_GRO not available on this kernel (Linux 5.0 or newer has it)")
 		}
 		s, err := Dial(context.Background(), UDP, lc.LocalAddr().(*net.UDPAddr).AddrPort())
 		if err != nil {

@@ -213,6 +213,7 @@ func (t *Tunnel) watch() {
 	m.logf("%s: disconnected%s", t.name, suffix(msg))
 	m.bus.publish(Event{Kind: EventState, Tunnel: t.name, State: st.State, Message: msg, Err: err, Status: &st})
 	close(t.done)
+	releaseMemory()
 }
 
 func suffix(msg string) string {

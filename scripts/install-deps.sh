@@ -59,6 +59,22 @@ for group in "$@"; do
 	esac
 done
 
+# Debian's mirrors carry every architecture, so adding arm64 just works.
+# Ubuntu keeps arm64 on ports.ubuntu.com: adding the architecture without
+# sources for it makes apt-get update fail. There the :arm64 packages are
+# left out, and make package builds the arm64 packages without the desktop
+# app (dist/NOTES.txt says why).
+os_id=$(. /etc/os-release 2>/dev/null && echo "${ID:-}")
+if [ -n "$want_arm64" ] && [ "$os_id" != debian ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "install-deps: not adding arm64 as a dpkg architecture on ${os_id:-this system} (its arm64 packages need their own apt sources); the arm64 packages will have no desktop app"
+	kept=()
+	for p in "${pkgs[@]}"; do
+		case "$p" in *:arm64) ;; *) kept+=("$p") ;; esac
+	done
+	pkgs=("${kept[@]}")
+	want_arm64=
+fi
+
 # arm64 packages (the :arm64 -dev packages above) need arm64 as a dpkg
 # architecture; apt-get update below then reads its package lists.
 if [ -n "$want_arm64" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then

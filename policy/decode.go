@@ -49,6 +49,20 @@ func Decode(r io.Reader, source string) (*Policy, error) {
 
 // invalid wraps a Validate error (or a reader's) with the source and what
 // happens meanwhile.
+// checked ends a reader's work on p, read from source: the problems it
+// met with the keys (errs), else p's own validation, make the policy
+// invalid as a whole; otherwise p is the policy, marked with its source.
+func (p Policy) checked(source string, errs []error) (*Policy, error) {
+	if err := errors.Join(errs...); err != nil {
+		return nil, invalid(source, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, invalid(source, err)
+	}
+	p.Source = source
+	return &p, nil
+}
+
 func invalid(source string, err error) error {
 	return fmt.Errorf("read policy %s: %w; the administrator must correct it; %s", source, err, errFix)
 }

@@ -68,14 +68,7 @@ func decodePlist(data []byte, source string) (*Policy, error) {
 		}
 		_ = p.set(k, v)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, invalid(source, err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, invalid(source, err)
-	}
-	p.Source = source
-	return &p, nil
+	return p.checked(source, errs)
 }
 
 func plistToValue(kind Kind, v any) (any, error) {

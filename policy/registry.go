@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -73,14 +72,7 @@ func fromRegistry(k keyReader, source string) (*Policy, error) {
 		}
 		_ = p.set(name, val)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, invalid(source, err)
-	}
-	if err := p.Validate(); err != nil {
-		return nil, invalid(source, err)
-	}
-	p.Source = source
-	return &p, nil
+	return p.checked(source, errs)
 }
 
 func regToValue(kind Kind, v RegValue) (any, error) {

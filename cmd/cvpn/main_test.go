@@ -60,6 +60,8 @@ func TestCLI(t *testing.T) {
 		{args: []string{"settings", "browser", ""}, code: 0},
 		{args: []string{"settings", "browser"}, code: 0, stdout: []string{"\n"}},
 		{args: []string{"settings", "frob"}, code: 2, stderr: []string{"usage: cvpn settings"}},
+		{args: []string{"settings", "set", "--help"}, code: 0, stdout: []string{"usage: cvpn settings set KEY VALUE", "log-level"}},
+		{args: []string{"settings", "set", "-h"}, code: 0, stdout: []string{"usage: cvpn settings set KEY VALUE"}},
 
 		{args: []string{"profile", "check"}, code: 2, stderr: []string{"Usage: cvpn profile check FILE"}},
 		{args: []string{"profile", "check", "a", "b"}, code: 2, stderr: []string{"Usage: cvpn profile check FILE"}},

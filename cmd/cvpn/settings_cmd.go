@@ -47,6 +47,9 @@ func (a *app) settings(args []string) int {
 		return a.showSettings(false)
 	case len(args) == 1 && (args[0] == "--json" || args[0] == "-json"):
 		return a.showSettings(true)
+	case args[0] == "set" && len(args) == 2 && isHelp(args[1]):
+		fmt.Fprintf(a.stdout, "usage: cvpn settings set KEY VALUE  (keys: %s)\n", settingKeyList())
+		return exitOK
 	case args[0] == "set" && len(args) == 3:
 		return a.setSetting(args[1], args[2])
 	case args[0] == "set":

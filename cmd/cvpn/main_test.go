@@ -107,6 +107,13 @@ func TestCLI(t *testing.T) {
 		{args: []string{"profile", "remove", "a/b"}, code: 2, stderr: []string{"invalid profile name"}},
 		{args: []string{"profile", "check", "-h"}, code: 0, stdout: []string{"Usage: cvpn profile check FILE", "-json"}},
 	}
+	runSteps(t, steps)
+}
+
+// runSteps runs each step's command line in this process, in order, and
+// checks its exit status and what it printed.
+func runSteps(t *testing.T, steps []step) {
+	t.Helper()
 	for _, s := range steps {
 		var out, errOut bytes.Buffer
 		a := &app{stdout: &out, stderr: &errOut, store: storeFromEnv}

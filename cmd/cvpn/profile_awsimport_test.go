@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -33,29 +31,5 @@ func TestProfileImportFromAWSClient(t *testing.T) {
 		{args: []string{"profile", "import", "--from-aws-client", "--dir", empty}, code: 2, stderr: []string{"found no AWS VPN Client profiles; looked in:\n  " + empty, "--dir DIR"}},
 		{args: []string{"profile", "import", "--from-aws-client", "extra.ovpn"}, code: 2, stderr: []string{"Usage: cvpn profile import --from-aws-client [--dir DIR]"}},
 	}
-	for _, s := range steps {
-		var out, errOut bytes.Buffer
-		a := &app{stdout: &out, stderr: &errOut, store: storeFromEnv}
-		code := a.run(s.args)
-		name := strings.Join(s.args, " ")
-		if code != s.code {
-			t.Errorf("cvpn %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", name, code, s.code, out.String(), errOut.String())
-			continue
-		}
-		for _, w := range s.stdout {
-			if !strings.Contains(out.String(), w) {
-				t.Errorf("cvpn %s: stdout lacks %q:\n%s", name, w, out.String())
-			}
-		}
-		for _, w := range s.stderr {
-			if !strings.Contains(errOut.String(), w) {
-				t.Errorf("cvpn %s: stderr lacks %q:\n%s", name, w, errOut.String())
-			}
-		}
-		for _, w := range s.notStdout {
-			if strings.Contains(out.String(), w) {
-				t.Errorf("cvpn %s: stdout shows %q", name, w)
-			}
-		}
-	}
+	runSteps(t, steps)
 }

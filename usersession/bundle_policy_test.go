@@ -4,13 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cvpn/cvpn/policy"
-	"github.com/cvpn/cvpn/profile"
 )
 
 // diagnostics_include_profiles false leaves the profiles out of the
@@ -37,15 +34,7 @@ func TestCompleteBundlePolicy(t *testing.T) {
 			if err := zip.NewWriter(&svc).Close(); err != nil {
 				t.Fatal(err)
 			}
-			dir := t.TempDir()
-			store := profile.NewStore(filepath.Join(dir, "user"), filepath.Join(dir, "managed"))
-			data, err := os.ReadFile("../profile/testdata/aws-mutual.ovpn")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := store.ImportBytes(data, "aws.ovpn", "aws"); err != nil {
-				t.Fatal(err)
-			}
+			store := storeWithAWSProfile(t)
 			out, info, err := CompleteBundle(svc.Bytes(), store, "1.2.3")
 			if err != nil {
 				t.Fatal(err)

@@ -20,15 +20,7 @@ func TestCompleteBundle(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	store := profile.NewStore(filepath.Join(dir, "user"), filepath.Join(dir, "managed"))
-	data, err := os.ReadFile("../profile/testdata/aws-mutual.ovpn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.ImportBytes(data, "aws.ovpn", "aws"); err != nil {
-		t.Fatal(err)
-	}
+	store := storeWithAWSProfile(t)
 	out, info, err := CompleteBundle(svc.Bytes(), store, "1.2.3")
 	if err != nil {
 		t.Fatal(err)
@@ -77,4 +69,20 @@ func TestWritePrivate(t *testing.T) {
 	if err := WritePrivate(filepath.Join(path, "x", "y.zip"), nil); err == nil {
 		t.Error("writing under a missing directory succeeded")
 	}
+}
+
+// storeWithAWSProfile is a store in a temp dir holding one user profile,
+// "aws" (the certificate sample, whose key the bundle must leave out).
+func storeWithAWSProfile(t *testing.T) *profile.Store {
+	t.Helper()
+	dir := t.TempDir()
+	store := profile.NewStore(filepath.Join(dir, "user"), filepath.Join(dir, "managed"))
+	data, err := os.ReadFile("../profile/testdata/aws-mutual.ovpn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ImportBytes(data, "aws.ovpn", "aws"); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }

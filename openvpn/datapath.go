@@ -49,10 +49,7 @@ const (
 func (s *Session) readTUN() {
 	defer close(s.devDone)
 	n := max(s.dev.BatchSize(), 1)
-	bufs := make([][]byte, n)
-	for i := range bufs {
-		bufs[i] = make([]byte, datachannel.Headroom+maxIPPacket+datachannel.Tailroom)
-	}
+	bufs := slab(n, datachannel.Headroom+maxIPPacket+datachannel.Tailroom)
 	sizes := make([]int, n)
 	wires := make([][]byte, 0, n)
 	var lastWarn time.Time
@@ -120,10 +117,9 @@ func (l *link) readNet() {
 	defer l.wg.Done()
 	s := l.s
 	n := min(max(l.conn.BatchSize(), 1), maxNetBatch)
-	full := make([][]byte, n)
+	full := slab(n, tunOffset+maxIPPacket+datachannel.Tailroom)
 	bufs := make([][]byte, n)
 	for i := range full {
-		full[i] = make([]byte, tunOffset+maxIPPacket+datachannel.Tailroom)
 		// Open may use the spare capacity after a packet for the AEAD tag.
 		bufs[i] = full[i][tunOffset : tunOffset+maxIPPacket]
 	}
@@ -229,4 +225,14 @@ func (l *link) readNet() {
 			s.cnt.rxBytes.Add(rxBytes)
 		}
 	}
+}
+
+// slab returns n buffers of size bytes carved from one allocation.
+func slab(n, size int) [][]byte {
+	mem := make([]byte, n*size)
+	bufs := make([][]byte, n)
+	for i := range bufs {
+		bufs[i] = mem[i*size : (i+1)*size : (i+1)*size]
+	}
+	return bufs
 }

@@ -2,6 +2,7 @@ package tun
 
 import (
 	"errors"
+	"net"
 	"testing"
 
 	"github.com/cvpn/cvpn/internal/testenv"
@@ -76,5 +77,30 @@ func TestCreateBadMTU(t *testing.T) {
 	}
 	if after := testenv.OpenFDs(t); after != before {
 		t.Errorf("open descriptors %d before, %d after", before, after)
+	}
+}
+
+// TestCreateSetsMTU: the device is created without wireguard-go's link
+// listeners, which also set the MTU, so create sets it itself.
+func TestCreateSetsMTU(t *testing.T) {
+	testenv.RequireRoot(t)
+	for _, mtu := range []int{1280, 1400, 9000} {
+		dev, err := Create("cvpntst%d", mtu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, err := dev.Name()
+		if err != nil {
+			dev.Close()
+			t.Fatal(err)
+		}
+		ifi, err := net.InterfaceByName(name)
+		dev.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ifi.MTU != mtu {
+			t.Errorf("Create(%d): %s has MTU %d", mtu, name, ifi.MTU)
+		}
 	}
 }

@@ -171,8 +171,9 @@ func (t *Tunnel) disconnect(ctx context.Context, reason error) error {
 // configuration. It is the only goroutine that reverts.
 func (t *Tunnel) watch() {
 	m := t.m
-	ticker := time.NewTicker(m.cfg.StatsInterval)
-	defer ticker.Stop()
+	var pace statsPace
+	tick := time.NewTimer(pace.next(m.cfg.StatsInterval, false))
+	defer tick.Stop()
 	events := t.sess.Events()
 	for events != nil {
 		select {
@@ -182,10 +183,14 @@ func (t *Tunnel) watch() {
 				continue
 			}
 			t.handle(ev)
-		case <-ticker.C:
+		case <-tick.C:
+			moved := false
 			if st := t.Status(); st.State == openvpn.StateConnected.String() {
-				m.bus.publish(Event{Kind: EventStats, Tunnel: t.name, Status: &st})
+				if moved = pace.moved(st); moved {
+					m.bus.publish(Event{Kind: EventStats, Tunnel: t.name, Status: &st})
+				}
 			}
+			tick.Reset(pace.next(m.cfg.StatsInterval, moved))
 		}
 	}
 	err := t.sess.Wait()
@@ -410,4 +415,42 @@ func (t *Tunnel) logf(format string, args ...any) {
 
 func (t *Tunnel) debugf(format string, args ...any) {
 	t.debug(t.name+": "+format, args...)
+}
+
+// statsIdleSlowdown bounds how far the stats interval stretches while a
+// tunnel's counters stand still.
+const statsIdleSlowdown = 4
+
+// statsPace decides when the next Stats event is due. While traffic flows a
+// subscriber (the app's live byte counts) gets one every interval; while
+// the counters stand still there is nothing new to say, so nothing is
+// published and the interval doubles up to statsIdleSlowdown times: an idle
+// tunnel then wakes the process every few seconds instead of every second
+// (laptop battery). The first change after a pause is published within the
+// stretched interval, and the pace returns to every interval.
+type statsPace struct {
+	tx, rx uint64
+	sent   bool
+	factor time.Duration
+}
+
+// moved reports whether st's counters differ from the last published ones
+// (or none were published yet) and remembers them.
+func (p *statsPace) moved(st Status) bool {
+	if p.sent && st.TxBytes == p.tx && st.RxBytes == p.rx {
+		return false
+	}
+	p.tx, p.rx, p.sent = st.TxBytes, st.RxBytes, true
+	return true
+}
+
+// next returns the wait before the next check.
+func (p *statsPace) next(interval time.Duration, moved bool) time.Duration {
+	switch {
+	case moved || p.factor == 0:
+		p.factor = 1
+	case p.factor < statsIdleSlowdown:
+		p.factor *= 2
+	}
+	return interval * p.factor
 }

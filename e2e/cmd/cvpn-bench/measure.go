@@ -27,9 +27,9 @@ func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool, rate 
 	defer cancel()
 	var out []byte
 	var err error
-	for try := 0; try < 5; try++ { // the server may still be busy with the previous test
+	for try := 0; try < 5; try++ {
 		out, err = lab.Exec(ctx, l.ClientNS, "iperf3", args...)
-		if err == nil || !strings.Contains(string(out), "busy") {
+		if err == nil || !iperfRetryable(string(out)) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -38,6 +38,15 @@ func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool, rate 
 		return transfer{}, err
 	}
 	return parseIperf(out)
+}
+
+// iperfRetryable reports whether a failed iperf3 run says nothing about
+// the client under test: the server was still busy with the previous test,
+// or it reset the new test's control connection while finishing that one
+// (seen through the stock client's TCP tunnel, where the last test's data
+// is still in flight when the next one starts).
+func iperfRetryable(out string) bool {
+	return strings.Contains(out, "busy") || strings.Contains(out, "Connection reset by peer")
 }
 
 // costed is a transfer with the CPU the client and the server spent on it.

@@ -249,3 +249,21 @@ func TestProcParsing(t *testing.T) {
 		t.Errorf("cpuModel = %q, %v", m, ok)
 	}
 }
+
+func TestIperfRetryable(t *testing.T) {
+	tests := []struct {
+		out  string
+		want bool
+	}{
+		{`iperf3: error - the server is busy running a test. try again later`, true},
+		{`iperf3: error - unable to receive control message: Connection reset by peer`, true},
+		{`iperf3: error - unable to connect to server: No route to host`, false},
+		{`{"error": "unable to send control message: Bad file descriptor"}`, false},
+		{``, false},
+	}
+	for _, tt := range tests {
+		if got := iperfRetryable(tt.out); got != tt.want {
+			t.Errorf("iperfRetryable(%q) = %v, want %v", tt.out, got, tt.want)
+		}
+	}
+}

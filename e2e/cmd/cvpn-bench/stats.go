@@ -102,7 +102,7 @@ const (
 	phaseStart   = "process start"
 	phaseTUN     = "TUN open"
 	phaseResolve = "resolve"
-	phaseTLS     = "handshake (TLS)"
+	phaseTLS     = "handshake (reset, TLS, key exchange)"
 	phasePush    = "push reply"
 	phaseNetcfg  = "network configuration"
 )
@@ -131,8 +131,14 @@ var cvpnMarkers = []marker{
 // cvpnTimingPhases reads the "NAME: timing: EVENT MS" lines cvpn prints
 // with --verbose (milliseconds since the engine package's initialisation,
 // a few ms after exec; see openvpn/timing.go) and splits the connect at
-// tun-open, resolved, tls, push-reply and configured; done is its
+// tun-open, resolved, key-method-2, push-reply and configured; done is its
 // "tunnel-up" (keys installed). ok is false when the lines are missing.
+//
+// The handshake ends at key-method-2 (the server's key exchange message
+// arrived), not at tls: openvpn logs "Peer Connection Initiated" only once
+// it has the server's key-method-2 message, so that is where the stock
+// client's handshake ends too. Binaries from before key-method-2 was
+// timed end it at tls.
 func cvpnTimingPhases(lines []logLine) (ph map[string]time.Duration, done time.Duration, ok bool) {
 	at := map[string]time.Duration{}
 	for _, l := range lines {
@@ -152,10 +158,14 @@ func cvpnTimingPhases(lines []logLine) (ph map[string]time.Duration, done time.D
 			at[f[0]] = time.Duration(v * float64(time.Millisecond))
 		}
 	}
+	handshake := "key-method-2"
+	if _, found := at[handshake]; !found {
+		handshake = "tls"
+	}
 	steps := []struct{ phase, event string }{
 		{phaseTUN, "tun-open"},
 		{phaseResolve, "resolved"},
-		{phaseTLS, "tls"},
+		{phaseTLS, handshake},
 		{phasePush, "push-reply"},
 		{phaseNetcfg, "configured"},
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,7 @@ func TestCvpnTimingPhases(t *testing.T) {
 		1, "  client: timing: resolved 6.2",
 		2, "client: device cvpn0",
 		2, "  client: timing: tls 14.3",
+		2, "  client: timing: key-method-2 16.1",
 		2, "  client: timing: push-reply 20.6",
 		2, "  client: timing: configured 21.8",
 		2, "  client: timing: tunnel-up 22.0",
@@ -194,8 +196,8 @@ func TestCvpnTimingPhases(t *testing.T) {
 	if !ok {
 		t.Fatal("not ok")
 	}
-	want := map[string]time.Duration{phaseTUN: ms2d(3.6), phaseResolve: ms2d(6.2) - ms2d(3.6), phaseTLS: ms2d(14.3) - ms2d(6.2),
-		phasePush: ms2d(20.6) - ms2d(14.3), phaseNetcfg: ms2d(21.8) - ms2d(20.6)}
+	want := map[string]time.Duration{phaseTUN: ms2d(3.6), phaseResolve: ms2d(6.2) - ms2d(3.6), phaseTLS: ms2d(16.1) - ms2d(6.2),
+		phasePush: ms2d(20.6) - ms2d(16.1), phaseNetcfg: ms2d(21.8) - ms2d(20.6)}
 	for k, v := range want {
 		if ph[k] != v {
 			t.Errorf("%s = %v, want %v", k, ph[k], v)
@@ -206,6 +208,11 @@ func TestCvpnTimingPhases(t *testing.T) {
 	}
 	if _, done, _ := cvpnTimingPhases(full[:len(full)-1]); done != ms2d(21.8) {
 		t.Errorf("done without tunnel-up = %v, want configured's 21.8ms", done)
+	}
+	// Without key-method-2 (older binaries) the handshake ends at tls.
+	older := append(slices.Clone(full[:5]), full[6:]...)
+	if ph, _, ok := cvpnTimingPhases(older); !ok || ph[phaseTLS] != ms2d(14.3)-ms2d(6.2) || ph[phasePush] != ms2d(20.6)-ms2d(14.3) {
+		t.Errorf("without key-method-2: ok %v, phases %v", ok, ph)
 	}
 	if _, _, ok := cvpnTimingPhases(full[:4]); ok {
 		t.Error("ok without tls, push-reply and configured")

@@ -79,6 +79,7 @@ type link struct {
 	occExit chan struct{}
 	kevents chan keyEvent
 	kick    chan struct{}
+	addrEv  chan netip.Addr // from the local-address watch (localaddr.go)
 	// pending carries the user's answers to INFO_PRE requests, asked
 	// in their own goroutines so the control channel keeps running.
 	pending chan pendingReply
@@ -91,6 +92,8 @@ type link struct {
 	waitShown   time.Time // the retransmission last reported as "waiting"
 	sleep       sleepWatch
 	addrNext    time.Time // the next local-address check (localaddr.go)
+	addrStop    func()    // ends the local-address watch; nil until it starts
+	addrPoll    bool      // no watch: the local address is polled
 	connected   bool
 	usedToken   bool
 	sentCreds   bool
@@ -134,6 +137,7 @@ func newLink(s *Session, r *profile.Remote, host string, addr netip.AddrPort, co
 		occExit: make(chan struct{}, 1),
 		kevents: make(chan keyEvent, 4),
 		kick:    make(chan struct{}, 1),
+		addrEv:  make(chan netip.Addr, 1),
 		pending: make(chan pendingReply, 1),
 		done:    make(chan struct{}),
 		dbuf:    make([]byte, datachannel.Headroom+64+datachannel.Tailroom),
@@ -240,6 +244,10 @@ func (l *link) run(ctx context.Context) error {
 			if err := l.handlePendingReply(r); err != nil {
 				return err
 			}
+		case a := <-l.addrEv:
+			if err := l.addrEvent(a); err != nil {
+				return err
+			}
 		case <-l.kick:
 		case <-timer.C:
 		}
@@ -292,6 +300,9 @@ func (l *link) teardown() {
 	}
 	close(l.done)
 	_ = l.conn.Close()
+	if l.addrStop != nil {
+		l.addrStop()
+	}
 	for _, ks := range l.keys {
 		if ks != nil {
 			ks.close()

@@ -13,14 +13,31 @@ import (
 // network to another keeps its UDP socket, which goes on sending from the
 // old address: the kernel may even send such packets, but no answer can
 // come back, and the link would only notice by ping-restart (a minute or
-// two with typical pushed keepalives). So when the server has been silent
-// for a moment, the control loop checks that the socket's local address
-// still belongs to this machine and, when it does not, reconnects at once
-// from the new one. The check is a netlink dump of the addresses, made at
-// most every addrCheckEvery and only while nothing arrives.
+// two with typical pushed keepalives). So once the link is connected it
+// watches the socket's local address and, when that no longer belongs to
+// this machine, reconnects at once from the new one.
+//
+// On Linux the watch is event-driven (localaddr_linux.go): a netlink
+// subscription to the address changes of the address's family, which the
+// kernel wakes only when such an address is added or removed. Elsewhere,
+// or when the subscription cannot be set up or fails, the control loop
+// polls instead, as it always did before: when the server has been silent
+// for addrCheckEvery it lists the addresses (a netlink dump on Linux), and
+// again every addrCheckEvery while the silence lasts. Polling wakes an
+// idle tunnel every 2 s where the server's keepalive wakes it every 10 s
+// or so, and idle wake-ups are what costs a laptop battery; the watch
+// costs nothing until an address changes, and it notices at once, not
+// only after a silence (nothing can arrive at an address that is gone).
+//
+// The watch starts when the link is connected, as the polling did, not
+// with the link: while connecting, a lost address shows as the attempt
+// failing, and an attempt that never connects need not open a socket.
+// The watch looks once right after it subscribed, so an address lost
+// during the handshake is not missed. It ends with the link (teardown).
 
 // addrCheckEvery is how long the server may be silent before the local
-// address is checked, and how often it is checked while the silence lasts.
+// address is checked, and how often it is checked while the silence lasts,
+// when polling.
 const addrCheckEvery = 2 * time.Second
 
 // localNetRetryMax caps the pause between attempts that failed because
@@ -33,9 +50,10 @@ const localNetRetryMax = 5 * time.Second
 // session reconnects without pausing.
 var errLocalAddrGone = errors.New("this machine's address changed")
 
-// addrCheckDue is when checkLocalAddr next has work; zero when never.
+// addrCheckDue is when checkLocalAddr next has polling to do; zero when
+// never (not connected, or watched instead).
 func (l *link) addrCheckDue() time.Time {
-	if !l.connected {
+	if !l.connected || !l.addrPoll {
 		return time.Time{}
 	}
 	t := l.s.epoch.Add(time.Duration(l.lastRecv.Load())).Add(addrCheckEvery)
@@ -45,21 +63,75 @@ func (l *link) addrCheckDue() time.Time {
 	return t
 }
 
-// checkLocalAddr ends the connection when the server has been silent and
+// checkLocalAddr starts the watch once the link is connected and, when
+// there is none, ends the connection when the server has been silent and
 // the socket's local address is no longer one of this machine's.
 func (l *link) checkLocalAddr(now time.Time) error {
+	if !l.connected {
+		return nil
+	}
+	if l.addrStop == nil && !l.addrPoll {
+		l.watchLocalAddr()
+	}
 	due := l.addrCheckDue()
 	if due.IsZero() || now.Before(due) {
 		return nil
 	}
 	l.addrNext = now.Add(addrCheckEvery)
-	a := l.conn.LocalAddr().Addr().Unmap()
-	if !a.IsValid() || a.IsUnspecified() || a.IsLoopback() {
+	a := l.localAddr()
+	if !a.IsValid() {
 		return nil
 	}
 	if ok, err := addrAssigned(a); err != nil || ok {
 		return nil // if the addresses cannot be listed, ping-restart still works
 	}
+	return l.localAddrGone(a)
+}
+
+// watchLocalAddr starts watching the socket's local address (watchAddr,
+// one per OS), or sets the link polling when it cannot.
+func (l *link) watchLocalAddr() {
+	a := l.localAddr()
+	if !a.IsValid() {
+		l.addrStop = func() {} // nothing that could go away: neither watch nor poll
+		return
+	}
+	stop, err := watchAddr(a, l.addrEv)
+	if err != nil {
+		if !errors.Is(err, errors.ErrUnsupported) {
+			l.s.logf.printf("cannot watch this machine's addresses (%v); checking them every %v of silence instead", err, addrCheckEvery)
+		}
+		l.addrPoll = true
+		return
+	}
+	l.addrStop = stop
+}
+
+// addrEvent handles what the watch sent: the local address, gone, or the
+// zero Addr when the watch failed and the link must poll instead.
+func (l *link) addrEvent(a netip.Addr) error {
+	if a.IsValid() {
+		return l.localAddrGone(a)
+	}
+	l.s.logf.printf("the watch of this machine's addresses failed; checking them every %v of silence instead", addrCheckEvery)
+	l.addrPoll = true
+	return nil
+}
+
+// localAddr is the socket's local address as addrAssigned and the watch
+// compare it (unmapped, without zone), or the zero Addr when there is
+// nothing to watch: an unbound socket (float) or loopback.
+func (l *link) localAddr() netip.Addr {
+	a := l.conn.LocalAddr().Addr().Unmap().WithZone("")
+	if !a.IsValid() || a.IsUnspecified() || a.IsLoopback() {
+		return netip.Addr{}
+	}
+	return a
+}
+
+// localAddrGone says that a went away and returns the error that ends the
+// connection.
+func (l *link) localAddrGone(a netip.Addr) error {
 	l.s.logf.printf("%v is no longer an address of this machine; reconnecting now", a)
 	return fmt.Errorf("%w: %v is gone", errLocalAddrGone, a)
 }

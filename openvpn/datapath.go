@@ -117,12 +117,12 @@ func (l *link) readNet() {
 	defer l.wg.Done()
 	s := l.s
 	n := min(max(l.conn.BatchSize(), 1), maxNetBatch)
-	full := slab(n, tunOffset+maxIPPacket+datachannel.Tailroom)
-	bufs := make([][]byte, n)
-	for i := range full {
-		// Open may use the spare capacity after a packet for the AEAD tag.
-		bufs[i] = full[i][tunOffset : tunOffset+maxIPPacket]
-	}
+	// One buffer until the tunnel carries data: the handshake's packets
+	// come one or a few at a time, and allocating the whole batch (n × 64
+	// KiB) before the first read held back reading the server's first
+	// answer by a millisecond or more. The first decrypted packet brings
+	// the full batch.
+	full, bufs := netBuffers(1)
 	sizes := make([]int, n)
 	out := make([][]byte, 0, n)
 	var lastWarn time.Time
@@ -223,8 +223,24 @@ func (l *link) readNet() {
 			}
 			s.cnt.rxPackets.Add(uint64(len(out)))
 			s.cnt.rxBytes.Add(rxBytes)
+			if len(full) < n {
+				full, bufs = netBuffers(n)
+			}
 		}
 	}
+}
+
+// netBuffers returns n receive buffers for readNet: full[i] is the whole
+// buffer, bufs[i] the part a packet is read into, tunOffset bytes in so a
+// decrypted payload can be handed to the device in place; Open may use
+// the spare capacity after a packet for the AEAD tag.
+func netBuffers(n int) (full, bufs [][]byte) {
+	full = slab(n, tunOffset+maxIPPacket+datachannel.Tailroom)
+	bufs = make([][]byte, n)
+	for i := range full {
+		bufs[i] = full[i][tunOffset : tunOffset+maxIPPacket]
+	}
+	return full, bufs
 }
 
 // slab returns n buffers of size bytes carved from one allocation.

@@ -284,7 +284,13 @@ func joinNames(t map[string]*Tunnel) string {
 	return s
 }
 
-func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
+func (m *Manager) start(ctx context.Context, req Request) (_ *Tunnel, err error) {
+	releaseGC := holdGC() // memory.go; until the tunnel is up or fails
+	defer func() {
+		if err != nil {
+			releaseGC()
+		}
+	}()
 	p := req.Profile
 	if m.cfg.Guard != nil {
 		if err := m.cfg.Guard(ctx); err != nil {
@@ -333,7 +339,7 @@ func (m *Manager) start(ctx context.Context, req Request) (*Tunnel, error) {
 		_ = dev.Close()
 		return nil, err
 	}
-	t.sess, t.cancel = s, cancel
+	t.sess, t.cancel, t.releaseGC = s, cancel, releaseGC
 	return t, nil
 }
 

@@ -61,6 +61,9 @@ type Tunnel struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when watch has undone everything
 	debug  logs.Func     // packet-level detail's sink, nil for none
+	// releaseGC ends the connect's hold on the garbage collector
+	// (memory.go): once the tunnel is first up, or when it ends.
+	releaseGC func()
 
 	mu      sync.Mutex
 	st      Status
@@ -85,7 +88,7 @@ type attemptRecord struct {
 func newTunnel(m *Manager, req Request, dev string, mtu int) *Tunnel {
 	p := req.Profile
 	now := time.Now()
-	t := &Tunnel{m: m, name: p.Name, prof: p, dev: dev, mtu: mtu, owner: req.Owner, done: make(chan struct{})}
+	t := &Tunnel{m: m, name: p.Name, prof: p, dev: dev, mtu: mtu, owner: req.Owner, done: make(chan struct{}), releaseGC: func() {}}
 	t.st = Status{Profile: p.Name, Device: dev, State: openvpn.StateIdle.String(), AuthMode: authMode(p),
 		Started: now, Owner: req.Owner}
 	t.attempt.start = now
@@ -194,6 +197,7 @@ func (t *Tunnel) watch() {
 		}
 	}
 	err := t.sess.Wait()
+	t.releaseGC()
 	t.cancel()
 	if rerr := t.revert(); rerr != nil {
 		t.logf("undo network configuration: %v", rerr)
@@ -273,6 +277,9 @@ func (t *Tunnel) onState(e *openvpn.StateChange) {
 	case openvpn.StateConnecting:
 		t.attempt.endpoint, t.attempt.proto = e.Remote.String(), e.Proto
 	case openvpn.StateConnected:
+		// A moment later: the held-back collection then does not land
+		// on the tunnel's first packets.
+		time.AfterFunc(gcReleaseDelay, t.releaseGC)
 		s := t.sess.Stats()
 		t.attempt.connected = e.Time
 		if e.Remote.IsValid() {

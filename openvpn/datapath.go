@@ -49,7 +49,8 @@ const (
 func (s *Session) readTUN() {
 	defer close(s.devDone)
 	n := max(s.dev.BatchSize(), 1)
-	bufs := slab(n, datachannel.Headroom+maxIPPacket+datachannel.Tailroom)
+	bufs, free := newSlab(n, datachannel.Headroom+maxIPPacket+datachannel.Tailroom) // slab.go
+	defer free()
 	sizes := make([]int, n)
 	wires := make([][]byte, 0, n)
 	var lastWarn time.Time
@@ -122,7 +123,8 @@ func (l *link) readNet() {
 	// KiB) before the first read held back reading the server's first
 	// answer by a millisecond or more. The first decrypted packet brings
 	// the full batch.
-	full, bufs := netBuffers(1)
+	full, bufs, free := netBuffers(1)
+	defer func() { free() }()
 	sizes := make([]int, n)
 	out := make([][]byte, 0, n)
 	var lastWarn time.Time
@@ -224,31 +226,9 @@ func (l *link) readNet() {
 			s.cnt.rxPackets.Add(uint64(len(out)))
 			s.cnt.rxBytes.Add(rxBytes)
 			if len(full) < n {
-				full, bufs = netBuffers(n)
+				free()
+				full, bufs, free = netBuffers(n)
 			}
 		}
 	}
-}
-
-// netBuffers returns n receive buffers for readNet: full[i] is the whole
-// buffer, bufs[i] the part a packet is read into, tunOffset bytes in so a
-// decrypted payload can be handed to the device in place; Open may use
-// the spare capacity after a packet for the AEAD tag.
-func netBuffers(n int) (full, bufs [][]byte) {
-	full = slab(n, tunOffset+maxIPPacket+datachannel.Tailroom)
-	bufs = make([][]byte, n)
-	for i := range full {
-		bufs[i] = full[i][tunOffset : tunOffset+maxIPPacket]
-	}
-	return full, bufs
-}
-
-// slab returns n buffers of size bytes carved from one allocation.
-func slab(n, size int) [][]byte {
-	mem := make([]byte, n*size)
-	bufs := make([][]byte, n)
-	for i := range bufs {
-		bufs[i] = mem[i*size : (i+1)*size : (i+1)*size]
-	}
-	return bufs
 }

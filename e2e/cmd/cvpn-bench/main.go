@@ -52,11 +52,13 @@ type config struct {
 	connects int // connect samples per client per round
 	cycles   int // service connect/disconnect cycles
 	rate     int64
-	cvpn     string
-	clients  []string
-	protos   []lab.Proto
-	only     map[string]bool
-	cipher   string
+	// latencyRate paces the upload of the second latency measurement.
+	latencyRate int64
+	cvpn        string
+	clients     []string
+	protos      []lab.Proto
+	only        map[string]bool
+	cipher      string
 }
 
 func run() int {
@@ -67,6 +69,7 @@ func run() int {
 		only    = flag.String("only", strings.Join(sections, ","), "sections to run, comma separated: "+strings.Join(sections, ", "))
 		quick   = flag.Bool("quick", false, "a fast smoke run: 1 round, 2 s transfers, 3 s idle, 5 service cycles")
 		rateMb  = flag.Int("rate", 100, "paced rate in Mbit/s")
+		latMb   = flag.Int("latency-rate", 300, "rate in Mbit/s of the paced upload under which latency is also measured; below both clients' full speed")
 	)
 	flag.IntVar(&cfg.rounds, "rounds", 3, "rounds; each measures every client once")
 	flag.DurationVar(&cfg.duration, "t", 5*time.Second, "iperf3 time per run")
@@ -80,6 +83,7 @@ func run() int {
 		cfg.rounds, cfg.duration, cfg.idle, cfg.connects, cfg.cycles = 1, 2*time.Second, 3*time.Second, 2, 5
 	}
 	cfg.rate = int64(*rateMb) * 1_000_000
+	cfg.latencyRate = int64(*latMb) * 1_000_000
 	var err error
 	if cfg.cvpn, err = filepath.Abs(cfg.cvpn); err != nil {
 		return fail(err)
@@ -300,21 +304,36 @@ func benchClient(ctx context.Context, cfg config, l *lab.Lab, profile, client st
 		}
 	}
 	if cfg.only["latency"] {
-		rtts, lost, err := latencyUnderLoad(ctx, l, cfg.duration)
-		if err != nil && ctx.Err() == nil {
-			// Seen with the stock client over TCP: iperf3's control
-			// connection reset at the end of a loaded run. Once more,
-			// and then go on to the other sections.
-			fmt.Fprintf(os.Stderr, "%s %s: latency under load: %v; trying again\n", P, client, err)
-			time.Sleep(time.Second)
-			rtts, lost, err = latencyUnderLoad(ctx, l, cfg.duration)
+		// Full speed up and down, where the single-threaded lab server is
+		// the bottleneck and its socket queue sets most of the delay, and
+		// a paced upload both clients carry, where the delay is what the
+		// client itself adds.
+		loads := []struct {
+			name    string
+			reverse bool
+			rate    int64
+		}{
+			{"upload", false, 0},
+			{fmt.Sprintf("upload paced at %d Mbit/s", cfg.latencyRate/1e6), false, cfg.latencyRate},
+			{"download", true, 0},
 		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "%s %s: latency under load: %v\n", P, client, err)
-		} else {
-			res.add(P+" ping under upload load: p50 (ms)", "%.2f", client, percentile(rtts, 50))
-			res.add(P+" ping under upload load: p99 (ms)", "%.2f", client, percentile(rtts, 99))
-			res.add(P+" ping under upload load: unanswered", "%.0f", client, float64(lost))
+		for _, ld := range loads {
+			rtts, lost, err := latencyUnderLoad(ctx, l, cfg.duration, ld.reverse, ld.rate)
+			if err != nil && ctx.Err() == nil {
+				// Seen with the stock client over TCP: iperf3's control
+				// connection reset at the end of a loaded run. Once more,
+				// and then go on to the other sections.
+				fmt.Fprintf(os.Stderr, "%s %s: latency under %s: %v; trying again\n", P, client, ld.name, err)
+				time.Sleep(time.Second)
+				rtts, lost, err = latencyUnderLoad(ctx, l, cfg.duration, ld.reverse, ld.rate)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s %s: latency under %s: %v\n", P, client, ld.name, err)
+				continue
+			}
+			res.add(fmt.Sprintf("%s ping under %s: p50 (ms)", P, ld.name), "%.2f", client, percentile(rtts, 50))
+			res.add(fmt.Sprintf("%s ping under %s: p99 (ms)", P, ld.name), "%.2f", client, percentile(rtts, 99))
+			res.add(fmt.Sprintf("%s ping under %s: unanswered", P, ld.name), "%.0f", client, float64(lost))
 		}
 	}
 	if first && cfg.only["idle"] {

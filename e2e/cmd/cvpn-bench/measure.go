@@ -32,7 +32,7 @@ func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool, rate 
 		if err == nil || !iperfRetryable(string(out)) {
 			break
 		}
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(time.Duration(try+1) * 500 * time.Millisecond) // 7.5 s in all
 	}
 	if err != nil {
 		return transfer{}, err
@@ -88,13 +88,14 @@ func iperfCosted(ctx context.Context, l *lab.Lab, clientPid int, d time.Duration
 	return costed{t, c1.cpu - c0.cpu, s1.cpu - s0.cpu, el}, nil
 }
 
-// latencyUnderLoad pings the server's tunnel address every 10 ms while an
-// upload at full speed runs, and returns the RTTs (ms) and how many
+// latencyUnderLoad pings the server's tunnel address every 10 ms while a
+// transfer runs (an upload, or a download with reverse; at full speed, or
+// paced at rate bits per second), and returns the RTTs (ms) and how many
 // requests went unanswered.
-func latencyUnderLoad(ctx context.Context, l *lab.Lab, d time.Duration) ([]float64, int, error) {
+func latencyUnderLoad(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool, rate int64) ([]float64, int, error) {
 	errc := make(chan error, 1)
 	go func() {
-		_, err := iperf(ctx, l, d+2*time.Second, false, 0)
+		_, err := iperf(ctx, l, d+2*time.Second, reverse, rate)
 		errc <- err
 	}()
 	time.Sleep(time.Second) // let TCP leave slow start and fill the queues

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/cvpn/cvpn/e2e/lab"
+	"github.com/cvpn/cvpn/service/api"
+	"github.com/cvpn/cvpn/service/client"
 )
 
 type service struct {
@@ -152,6 +154,8 @@ func benchService(ctx context.Context, cfg config, l *lab.Lab, profile string, r
 			for _, v := range r.stock {
 				res.add(P+" connect via service: `cvpn connect` → returns (ms; stock: process start → ping)", "%.1f", "stock", v)
 				res.add(P+" connect via service: `cvpn connect` → first answered ping (ms; stock: same as above)", "%.1f", "stock", v)
+				res.add(P+" connect via service API (the app's path): request → connected event (ms)", "%.1f", "stock", v)
+				res.add(P+" connect via service API (the app's path): request → first answered ping (ms)", "%.1f", "stock", v)
 			}
 		}
 	}
@@ -187,6 +191,11 @@ func benchService(ctx context.Context, cfg config, l *lab.Lab, profile string, r
 			}
 			res.add("service RSS: after the first connect/disconnect cycle (MB)", "%.1f", "cvpn", after1)
 		}
+	}
+	// The app's path: it is running already and asks the service over
+	// the API, so no process starts; the same calls as its backend.
+	if err := apiConnects(ctx, s, profile, pinger, n, P, res); err != nil {
+		return err
 	}
 	closePinger()
 
@@ -231,6 +240,74 @@ func benchService(ctx context.Context, cfg config, l *lab.Lab, profile string, r
 	}
 	if _, err := s.cli(ctx, "disconnect"); err != nil {
 		return err
+	}
+	return nil
+}
+
+// apiConnects times n connects the way the desktop app makes them: one
+// client of the service's API, its event stream open, a connect request,
+// then the tunnel's "connected" event and the first answered ping.
+func apiConnects(ctx context.Context, s *service, profile string, pinger *lab.Pinger, n int, P string, res *results) error {
+	text, err := os.ReadFile(profile)
+	if err != nil {
+		return err
+	}
+	c := client.New(s.sock)
+	evs, err := c.Events(ctx)
+	if err != nil {
+		return err
+	}
+	defer evs.Close()
+	events := make(chan *api.Event, 64)
+	go func() {
+		defer close(events)
+		for {
+			ev, err := evs.Next()
+			if err != nil {
+				return
+			}
+			events <- ev
+		}
+	}()
+	wait := func(state api.State) error {
+		timeout := time.After(30 * time.Second)
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					return fmt.Errorf("service API: event stream ended waiting for %s", state)
+				}
+				if ev.Kind == api.EventState && ev.Tunnel == "api" && ev.State == state {
+					return nil
+				}
+			case <-timeout:
+				return fmt.Errorf("service API: no %s event within 30 s", state)
+			}
+		}
+	}
+	for range n {
+		t0 := time.Now()
+		if _, err := c.Connect(ctx, api.ConnectBody{Name: "api", Profile: string(text)}); err != nil {
+			return fmt.Errorf("service API: connect: %w", err)
+		}
+		if err := wait(api.StateConnected); err != nil {
+			return err
+		}
+		up := time.Since(t0)
+		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
+		r, err := pinger.WaitReply(pctx, t0)
+		pcancel()
+		if err != nil {
+			return err
+		}
+		res.add(P+" connect via service API (the app's path): request → connected event (ms)", "%.1f", "cvpn", ms(up))
+		res.add(P+" connect via service API (the app's path): request → first answered ping (ms)", "%.1f", "cvpn", ms(r.Replied.Sub(t0)))
+		if _, err := c.Disconnect(ctx, "api"); err != nil {
+			return fmt.Errorf("service API: disconnect: %w", err)
+		}
+		if err := wait(api.StateDisconnected); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -145,6 +145,7 @@ func (c *clientProc) waitConnected(ctx context.Context, p *lab.Pinger, limit tim
 // procStat is what /proc says of a process and all its threads.
 type procStat struct {
 	cpu      float64 // user+system seconds
+	sys      float64 // of which system (in the kernel, on the process's behalf)
 	switches int64   // voluntary + non-voluntary context switches, all threads
 	rssMB    float64 // VmRSS
 	hwmMB    float64 // VmHWM, the peak
@@ -156,7 +157,7 @@ func readProc(pid int) (procStat, error) {
 	if err != nil {
 		return s, fmt.Errorf("read /proc/%d: %w", pid, err)
 	}
-	s.cpu, err = parseStatCPU(string(b))
+	s.cpu, s.sys, err = parseStatCPU(string(b))
 	if err != nil {
 		return s, err
 	}
@@ -180,24 +181,24 @@ func readProc(pid int) (procStat, error) {
 	return s, nil
 }
 
-// parseStatCPU is user+system time from a /proc/PID/stat line (fields 14
-// and 15, in ticks of 1/100 s).
-func parseStatCPU(stat string) (float64, error) {
+// parseStatCPU is user+system time, and system time alone, in seconds from
+// a /proc/PID/stat line (fields 14 and 15, in ticks of 1/100 s).
+func parseStatCPU(stat string) (total, sys float64, err error) {
 	// The command name may hold spaces; fields are counted after its ')'.
 	i := strings.LastIndexByte(stat, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("parse /proc stat: no command name")
+		return 0, 0, fmt.Errorf("parse /proc stat: no command name")
 	}
 	f := strings.Fields(stat[i+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("parse /proc stat: %d fields", len(f))
+		return 0, 0, fmt.Errorf("parse /proc stat: %d fields", len(f))
 	}
 	ut, err1 := strconv.ParseFloat(f[11], 64)
 	st, err2 := strconv.ParseFloat(f[12], 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("parse /proc stat: bad times %q %q", f[11], f[12])
+		return 0, 0, fmt.Errorf("parse /proc stat: bad times %q %q", f[11], f[12])
 	}
-	return (ut + st) / 100, nil
+	return (ut + st) / 100, st / 100, nil
 }
 
 // statusFields reads the numeric fields of /proc/PID/status ("kB" dropped).

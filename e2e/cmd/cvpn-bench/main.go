@@ -293,6 +293,7 @@ func benchClient(ctx context.Context, cfg config, l *lab.Lab, profile, client st
 			}
 			res.add(fmt.Sprintf("%s %s: throughput (Mbit/s)", P, dr.name), "%.0f", client, x.bitsPerSecond/1e6)
 			res.add(fmt.Sprintf("%s %s: client CPU-s per GB, full speed", P, dr.name), "%.2f", client, x.cpuPerGB())
+			res.add(fmt.Sprintf("%s %s: … of which in the kernel (system time)", P, dr.name), "%.2f", client, x.sysPerGB())
 			res.add(fmt.Sprintf("%s %s: lab server CPU %% of a core, full speed", P, dr.name), "%.0f", client, x.serverPercent())
 		}
 		if cfg.only["paced"] {
@@ -301,6 +302,7 @@ func benchClient(ctx context.Context, cfg config, l *lab.Lab, profile, client st
 				return fmt.Errorf("paced %s: %w", dr.name, err)
 			}
 			res.add(fmt.Sprintf("%s %s: client CPU-s per GB, paced %d Mbit/s", P, dr.name, cfg.rate/1e6), "%.2f", client, x.cpuPerGB())
+			res.add(fmt.Sprintf("%s %s: … of which in the kernel, paced", P, dr.name), "%.2f", client, x.sysPerGB())
 		}
 	}
 	if cfg.only["latency"] {

@@ -53,10 +53,14 @@ func iperfRetryable(out string) bool {
 type costed struct {
 	transfer
 	clientCPU, serverCPU float64 // seconds
+	clientSys            float64 // of clientCPU, in the kernel
 	elapsed              time.Duration
 }
 
 func (c costed) cpuPerGB() float64 { return c.clientCPU / (float64(c.bytes) / 1e9) }
+
+// sysPerGB is the part of cpuPerGB spent in the kernel.
+func (c costed) sysPerGB() float64 { return c.clientSys / (float64(c.bytes) / 1e9) }
 
 // serverPercent is the lab server's CPU as a percentage of one core.
 func (c costed) serverPercent() float64 { return 100 * c.serverCPU / c.elapsed.Seconds() }
@@ -85,7 +89,7 @@ func iperfCosted(ctx context.Context, l *lab.Lab, clientPid int, d time.Duration
 	if err != nil {
 		return costed{}, err
 	}
-	return costed{t, c1.cpu - c0.cpu, s1.cpu - s0.cpu, el}, nil
+	return costed{t, c1.cpu - c0.cpu, s1.cpu - s0.cpu, c1.sys - c0.sys, el}, nil
 }
 
 // latencyUnderLoad pings the server's tunnel address every 10 ms while a

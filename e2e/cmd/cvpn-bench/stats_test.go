@@ -241,11 +241,14 @@ func TestRenderTable(t *testing.T) {
 }
 
 func TestProcParsing(t *testing.T) {
-	cpu, err := parseStatCPU("1234 (cvpn (x) y) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 75 0 0 20 0 9 0 100 0 0")
+	cpu, sys, err := parseStatCPU("1234 (cvpn (x) y) S 1 1234 1234 0 -1 4194560 500 0 0 0 250 75 0 0 20 0 9 0 100 0 0")
+	if sys != 0.75 {
+		t.Errorf("parseStatCPU system time = %v, want 0.75", sys)
+	}
 	if err != nil || cpu != 3.25 {
 		t.Errorf("parseStatCPU = %v, %v; want 3.25", cpu, err)
 	}
-	if _, err := parseStatCPU("garbage"); err == nil {
+	if _, _, err := parseStatCPU("garbage"); err == nil {
 		t.Error("parseStatCPU(garbage) succeeded")
 	}
 	f := statusFields("Name:\tcvpn\nVmHWM:\t   18228 kB\nVmRSS:\t   12000 kB\nvoluntary_ctxt_switches:\t42\n")

@@ -25,19 +25,22 @@ func iperf(ctx context.Context, l *lab.Lab, d time.Duration, reverse bool, rate 
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
-	var out []byte
-	var err error
+	var (
+		t   transfer
+		err error
+	)
 	for try := 0; try < 5; try++ {
-		out, err = lab.Exec(ctx, l.ClientNS, "iperf3", args...)
+		var out []byte
+		// iperf3 -J may exit 0 with the failure in its JSON.
+		if out, err = lab.Exec(ctx, l.ClientNS, "iperf3", args...); err == nil {
+			t, err = parseIperf(out)
+		}
 		if err == nil || !iperfRetryable(string(out)) {
 			break
 		}
 		time.Sleep(time.Duration(try+1) * 500 * time.Millisecond) // 7.5 s in all
 	}
-	if err != nil {
-		return transfer{}, err
-	}
-	return parseIperf(out)
+	return t, err
 }
 
 // iperfRetryable reports whether a failed iperf3 run says nothing about

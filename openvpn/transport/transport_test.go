@@ -328,3 +328,41 @@ func TestUDPBatchNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per batch round trip, want 0", allocs)
 	}
 }
+
+// BenchmarkTCPWriteBatch sends batches of 45 packets (a 64 KiB TCP burst
+// from the TUN, segmented) to a loopback peer that drains them. It is
+// how vectored writes were judged: a writev of each packet's prefix and
+// the packet where it lies (90 iovecs, no copy) took 30-32 µs per batch
+// here against 22-28 µs for gathering the batch into one buffer and one
+// write, so the transport keeps the copy.
+func BenchmarkTCPWriteBatch(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, c)
+		c.Close()
+	}()
+	c, err := Dial(context.Background(), TCP, ln.Addr().(*net.TCPAddr).AddrPort())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	bufs := make([][]byte, 45)
+	for i := range bufs {
+		bufs[i] = make([]byte, 1400)
+	}
+	b.SetBytes(int64(1400 * len(bufs)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.WriteBatch(bufs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

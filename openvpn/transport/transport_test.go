@@ -201,20 +201,29 @@ func TestCloseUnblocksRead(t *testing.T) {
 	}
 }
 
-func TestTCPPeerHangUp(t *testing.T) {
+// tcpPeer listens on loopback, hands the first connection it accepts to
+// serve (in a goroutine of its own), and returns the address to dial.
+func tcpPeer(tb testing.TB, serve func(net.Conn)) netip.AddrPort {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer ln.Close()
+	tb.Cleanup(func() { ln.Close() })
 	go func() {
-		c, err := ln.Accept()
-		if err == nil {
-			c.Write([]byte{0, 10, 1, 2}) // half a packet, then gone
-			c.Close()
+		if c, err := ln.Accept(); err == nil {
+			serve(c)
 		}
 	}()
-	c, err := Dial(context.Background(), TCP, ln.Addr().(*net.TCPAddr).AddrPort())
+	return ln.Addr().(*net.TCPAddr).AddrPort()
+}
+
+func TestTCPPeerHangUp(t *testing.T) {
+	addr := tcpPeer(t, func(c net.Conn) {
+		c.Write([]byte{0, 10, 1, 2}) // half a packet, then gone
+		c.Close()
+	})
+	c, err := Dial(context.Background(), TCP, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -336,20 +345,11 @@ func TestUDPBatchNoAllocs(t *testing.T) {
 // here against 22-28 µs for gathering the batch into one buffer and one
 // write, so the transport keeps the copy.
 func BenchmarkTCPWriteBatch(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
+	addr := tcpPeer(b, func(c net.Conn) {
 		_, _ = io.Copy(io.Discard, c)
 		c.Close()
-	}()
-	c, err := Dial(context.Background(), TCP, ln.Addr().(*net.TCPAddr).AddrPort())
+	})
+	c, err := Dial(context.Background(), TCP, addr)
 	if err != nil {
 		b.Fatal(err)
 	}

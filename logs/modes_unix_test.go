@@ -3,6 +3,8 @@
 package logs
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -59,8 +61,16 @@ func TestModes(t *testing.T) {
 			}
 			for _, e := range entries {
 				fi, err := e.Info()
-				if err != nil || fi.Mode().Perm() != 0o600 {
-					t.Errorf("%s mode %v %v", e.Name(), fi.Mode(), err)
+				if errors.Is(err, fs.ErrNotExist) {
+					// Removed since ReadDir: the rotator's background pass
+					// deletes files past the age limit by the real clock,
+					// as the planted one is.
+					continue
+				}
+				if err != nil {
+					t.Errorf("%s: %v", e.Name(), err)
+				} else if fi.Mode().Perm() != 0o600 {
+					t.Errorf("%s mode %v", e.Name(), fi.Mode())
 				}
 			}
 		})

@@ -124,6 +124,25 @@ func extraServer(ctx context.Context, l *lab.Lab, k int) (string, error) {
 	return profile, err
 }
 
+// The rows of the service's connects, after the transport's name.
+const (
+	rowCLIReturns   = " connect via service: `cvpn connect` → returns (ms; stock: process start → ping)"
+	rowCLIPing      = " connect via service: `cvpn connect` → first answered ping (ms; stock: same as above)"
+	rowAPIConnected = " connect via service API (the app's path): request → connected event (ms)"
+	rowAPIPing      = " connect via service API (the app's path): request → first answered ping (ms)"
+)
+
+// untilReply is the time from t0 to the pinger's first answer after it.
+func untilReply(ctx context.Context, pinger *lab.Pinger, t0 time.Time) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := pinger.WaitReply(ctx, t0)
+	if err != nil {
+		return 0, err
+	}
+	return r.Replied.Sub(t0), nil
+}
+
 // benchService measures connects through the service and its memory.
 func benchService(ctx context.Context, cfg config, l *lab.Lab, profile string, res *results) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -152,10 +171,9 @@ func benchService(ctx context.Context, cfg config, l *lab.Lab, profile string, r
 	for _, r := range res.rows {
 		if r.metric == P+" connect: process start → first answered ping (ms)" {
 			for _, v := range r.stock {
-				res.add(P+" connect via service: `cvpn connect` → returns (ms; stock: process start → ping)", "%.1f", "stock", v)
-				res.add(P+" connect via service: `cvpn connect` → first answered ping (ms; stock: same as above)", "%.1f", "stock", v)
-				res.add(P+" connect via service API (the app's path): request → connected event (ms)", "%.1f", "stock", v)
-				res.add(P+" connect via service API (the app's path): request → first answered ping (ms)", "%.1f", "stock", v)
+				for _, m := range []string{rowCLIReturns, rowCLIPing, rowAPIConnected, rowAPIPing} {
+					res.add(P+m, "%.1f", "stock", v)
+				}
 			}
 		}
 	}
@@ -167,14 +185,12 @@ func benchService(ctx context.Context, cfg config, l *lab.Lab, profile string, r
 			return err
 		}
 		ret := time.Since(t0)
-		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
-		r, err := pinger.WaitReply(pctx, t0)
-		pcancel()
+		ping, err := untilReply(ctx, pinger, t0)
 		if err != nil {
 			return err
 		}
-		res.add(P+" connect via service: `cvpn connect` → returns (ms; stock: process start → ping)", "%.1f", "cvpn", ms(ret))
-		res.add(P+" connect via service: `cvpn connect` → first answered ping (ms; stock: same as above)", "%.1f", "cvpn", ms(r.Replied.Sub(t0)))
+		res.add(P+rowCLIReturns, "%.1f", "cvpn", ms(ret))
+		res.add(P+rowCLIPing, "%.1f", "cvpn", ms(ping))
 		if i == 0 {
 			time.Sleep(500 * time.Millisecond)
 			if v, err := s.rss(); err == nil {
@@ -294,14 +310,12 @@ func apiConnects(ctx context.Context, s *service, profile string, pinger *lab.Pi
 			return err
 		}
 		up := time.Since(t0)
-		pctx, pcancel := context.WithTimeout(ctx, 10*time.Second)
-		r, err := pinger.WaitReply(pctx, t0)
-		pcancel()
+		ping, err := untilReply(ctx, pinger, t0)
 		if err != nil {
 			return err
 		}
-		res.add(P+" connect via service API (the app's path): request → connected event (ms)", "%.1f", "cvpn", ms(up))
-		res.add(P+" connect via service API (the app's path): request → first answered ping (ms)", "%.1f", "cvpn", ms(r.Replied.Sub(t0)))
+		res.add(P+rowAPIConnected, "%.1f", "cvpn", ms(up))
+		res.add(P+rowAPIPing, "%.1f", "cvpn", ms(ping))
 		if _, err := c.Disconnect(ctx, "api"); err != nil {
 			return fmt.Errorf("service API: disconnect: %w", err)
 		}

@@ -7,13 +7,15 @@ import (
 	"time"
 )
 
-// A tunnel's data path holds several megabytes of packet buffers (batches
-// of 64 KiB buffers, for the TUN's and the socket's offloads). When it
-// ends they are garbage, but Go gives freed memory back to the OS only
-// gradually, so a service that connects and disconnects all day would sit
-// on the high-water mark of its busiest moment. releaseMemory returns it
-// at once, a moment after the tunnel's last goroutine let go of it. It
-// costs one collection of a small heap per disconnect.
+// When a tunnel ends, what it allocated is garbage: on Linux the data
+// path's packet buffers are mappings its loops unmap themselves
+// (openvpn/slab.go), but elsewhere they are several megabytes of heap, and
+// everywhere the TLS state, the parsed options and the rest stay with the
+// heap. Go gives freed memory back to the OS only gradually, so a service
+// that connects and disconnects all day would sit on the high-water mark
+// of its busiest moment. releaseMemory returns it at once, a moment after
+// the tunnel's last goroutine let go of it. It costs one collection of a
+// small heap per disconnect.
 func releaseMemory() {
 	time.AfterFunc(releaseDelay, debug.FreeOSMemory)
 }
